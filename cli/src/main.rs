@@ -1,0 +1,49 @@
+//! `twin`: the command line for a blog's personal twin: check and index the author's content, search it.
+
+mod index_cmd;
+mod search_cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Where `twin index` writes the blob by default and where the worker embeds it from.
+pub const DEFAULT_BLOB: &str = "build/index.blob";
+
+#[derive(Parser)]
+#[command(name = "twin", version, about = "A personal twin for a blog: content → index → worker → widget")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read content/, chunk it into passages and write the packed BM25 index blob.
+    Index(index_cmd::Args),
+    /// Print the passages retrieval returns for a question.
+    Search(search_cmd::Args),
+}
+
+/// Options shared by commands that read content.
+#[derive(clap::Args, Clone)]
+pub struct ContentArg {
+    /// The content folder (posts/, social/Shares.csv, about.md, site.toml).
+    #[arg(long, default_value = "content")]
+    pub content: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Index(a) => index_cmd::run(a),
+        Command::Search(a) => search_cmd::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("twin: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! Building the index from passages natively and packing it into a blob: one segment (fewer files, no
+//! merge work at the edge), every live file included, nothing else.
+
+use crate::schema::Fields;
+use crate::{IndexError, Passage, blob};
+use std::path::Path;
+use tantivy::directory::RamDirectory;
+use tantivy::{Directory, Index, IndexWriter, TantivyDocument};
+
+/// Memory the index writer may use; generous so small corpora come out as one segment without a merge.
+const WRITER_MEMORY: usize = 256 * 1024 * 1024;
+
+/// Indexes `passages` and returns the packed blob. `progress` is called with the count indexed so far.
+pub fn build_blob(passages: &[Passage], progress: &mut dyn FnMut(usize)) -> Result<Vec<u8>, IndexError> {
+    let dir = RamDirectory::create();
+    let index = Index::create(dir.clone(), Fields::schema(), Default::default())?;
+    let f = Fields::register(&index)?;
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, WRITER_MEMORY)?;
+    for (i, p) in passages.iter().enumerate() {
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.title, &p.title);
+        doc.add_text(f.headings, p.headings.join(" / "));
+        doc.add_text(f.tags, p.tags.join(", "));
+        doc.add_text(f.body, &p.text);
+        doc.add_text(f.slug, &p.slug);
+        doc.add_text(f.url, &p.url);
+        doc.add_text(f.date, &p.date);
+        doc.add_text(f.kind, p.kind.as_str());
+        writer.add_document(doc)?;
+        if (i + 1) % 500 == 0 {
+            progress(i + 1);
+        }
+    }
+    writer.commit()?;
+    let segments = index.searchable_segment_ids()?;
+    if segments.len() > 1 {
+        writer.merge(&segments).wait()?;
+    }
+    writer.garbage_collect_files().wait()?;
+    writer.wait_merging_threads()?;
+    progress(passages.len());
+
+    let mut names: Vec<String> = index
+        .load_metas()?
+        .list_segment_files()
+        .into_iter()
+        .filter(|p| dir.exists(p).unwrap_or(false))
+        .filter_map(|p| p.to_str().map(str::to_string))
+        .collect();
+    names.push("meta.json".to_string());
+    names.sort();
+    let mut files = Vec::with_capacity(names.len());
+    for name in names {
+        let bytes = dir
+            .open_read(Path::new(&name))
+            .map_err(|e| IndexError::Blob(format!("reading {name}: {e}")))?
+            .read_bytes()
+            .map_err(|e| IndexError::Blob(format!("reading {name}: {e}")))?;
+        files.push((name, bytes.as_slice().to_vec()));
+    }
+    Ok(blob::pack(&files))
+}
