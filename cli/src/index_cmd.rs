@@ -1,5 +1,6 @@
 //! `twin index`: content → passages → one packed index blob; `--check` only validates the content.
 
+use crate::content_check::check_probes_and_eval;
 use crate::{ContentArg, DEFAULT_BLOB};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -24,13 +25,22 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let content = read_content(&args.content.content);
-    for d in &content.diagnostics {
-        eprintln!("{d}");
+    let mut problems: Vec<String> = content
+        .diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    problems.extend(check_probes_and_eval(
+        &args.content.content,
+        &content.passages,
+    ));
+    for p in &problems {
+        eprintln!("{p}");
     }
-    if !content.diagnostics.is_empty() {
+    if !problems.is_empty() {
         eprintln!(
             "twin: {} problem(s) in {}; nothing written",
-            content.diagnostics.len(),
+            problems.len(),
             args.content.content.display()
         );
         return Ok(ExitCode::FAILURE);

@@ -1,5 +1,6 @@
 //! `twin`: the command line for a blog's personal twin: check and index the author's content, search it.
 
+mod content_check;
 mod index_cmd;
 mod search_cmd;
 
@@ -11,7 +12,11 @@ use std::process::ExitCode;
 pub const DEFAULT_BLOB: &str = "build/index.blob";
 
 #[derive(Parser)]
-#[command(name = "twin", version, about = "A personal twin for a blog: content → index → worker → widget")]
+#[command(
+    name = "twin",
+    version,
+    about = "A personal twin for a blog: content → index → worker → widget"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

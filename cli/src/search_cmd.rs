@@ -27,13 +27,21 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let index = if args.index.exists() {
-        let bytes = std::fs::read(&args.index).with_context(|| format!("reading {}", args.index.display()))?;
+        let bytes = std::fs::read(&args.index)
+            .with_context(|| format!("reading {}", args.index.display()))?;
         PackedIndex::open_vec(bytes).with_context(|| format!("opening {}", args.index.display()))?
     } else {
-        eprintln!("(no index at {}; indexing {} in memory)", args.index.display(), args.content.content.display());
+        eprintln!(
+            "(no index at {}; indexing {} in memory)",
+            args.index.display(),
+            args.content.content.display()
+        );
         let content = read_content(&args.content.content);
         if let Some(d) = content.diagnostics.first() {
-            bail!("{d} (and {} more; run `twin index --check`)", content.diagnostics.len() - 1);
+            bail!(
+                "{d} (and {} more; run `twin index --check`)",
+                content.diagnostics.len() - 1
+            );
         }
         PackedIndex::open_vec(build_blob(&content.passages, &mut |_| {})?)?
     };
@@ -45,7 +53,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         if args.json {
             println!("{}", serde_json::to_string(h)?);
         } else {
-            println!("{}. [{:.2}] {} ({})\n   {}\n   {}\n", i + 1, h.score, h.title, h.date, h.url, h.snippet.replace('\n', " "));
+            println!(
+                "{}. [{:.2}] {} ({})\n   {}\n   {}\n",
+                i + 1,
+                h.score,
+                h.title,
+                h.date,
+                h.url,
+                h.snippet.replace('\n', " ")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

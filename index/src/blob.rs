@@ -57,7 +57,9 @@ pub fn pack(files: &[(String, Vec<u8>)]) -> Vec<u8> {
 pub fn unpack(blob: &[u8]) -> Result<Vec<Entry>, IndexError> {
     let err = |m: &str| IndexError::Blob(m.to_string());
     if blob.len() < 20 || &blob[..8] != MAGIC {
-        return Err(err("not a twin index (bad magic); rebuild it with `twin index`"));
+        return Err(err(
+            "not a twin index (bad magic); rebuild it with `twin index`",
+        ));
     }
     let (body, crc_bytes) = blob.split_at(blob.len() - 4);
     let mut r = Reader { buf: body, pos: 8 };
@@ -92,7 +94,9 @@ pub fn unpack(blob: &[u8]) -> Result<Vec<Entry>, IndexError> {
                     name,
                     range: payload_start + offset as usize..payload_start + end as usize,
                 }),
-                None => Err(IndexError::Blob(format!("file {name} runs past the payload"))),
+                None => Err(IndexError::Blob(format!(
+                    "file {name} runs past the payload"
+                ))),
             }
         })
         .collect()
@@ -156,7 +160,12 @@ mod tests {
         assert!(unpack(&blob).unwrap_err().to_string().contains("checksum"));
         let blob = sample();
         assert!(unpack(&blob[..blob.len() - 3]).is_err());
-        assert!(unpack(b"hello, this is not an index at all").unwrap_err().to_string().contains("magic"));
+        assert!(
+            unpack(b"hello, this is not an index at all")
+                .unwrap_err()
+                .to_string()
+                .contains("magic")
+        );
         assert!(unpack(&[]).is_err());
     }
 
@@ -167,6 +176,11 @@ mod tests {
         let n = blob.len() - 4;
         let crc = crc32fast::hash(&blob[..n]).to_le_bytes();
         blob[n..].copy_from_slice(&crc);
-        assert!(unpack(&blob).unwrap_err().to_string().contains("format version 99"));
+        assert!(
+            unpack(&blob)
+                .unwrap_err()
+                .to_string()
+                .contains("format version 99")
+        );
     }
 }

@@ -11,7 +11,10 @@ use tantivy::{Directory, Index, IndexWriter, TantivyDocument};
 const WRITER_MEMORY: usize = 256 * 1024 * 1024;
 
 /// Indexes `passages` and returns the packed blob. `progress` is called with the count indexed so far.
-pub fn build_blob(passages: &[Passage], progress: &mut dyn FnMut(usize)) -> Result<Vec<u8>, IndexError> {
+pub fn build_blob(
+    passages: &[Passage],
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<u8>, IndexError> {
     let dir = RamDirectory::create();
     let index = Index::create(dir.clone(), Fields::schema(), Default::default())?;
     let f = Fields::register(&index)?;

@@ -18,10 +18,11 @@ pub const MAX_QUERY_TERMS: usize = 32;
 /// heading that starts "What I..." and drown the one rare word that matters. Dropped from queries only;
 /// the index keeps them.
 const QUESTION_WORDS: &[&str] = &[
-    "what", "whats", "how", "why", "when", "where", "which", "who", "whom", "whose", "do", "does", "did",
-    "you", "your", "yours", "yourself", "i", "me", "my", "we", "us", "our", "can", "could", "would",
-    "should", "s", "t", "ve", "ll", "d", "re", "m", "ever", "tell", "about", "any", "some", "much", "many",
-    "has", "have", "had", "get", "got", "use", "used", "using", "there", "here", "still", "now",
+    "what", "whats", "how", "why", "when", "where", "which", "who", "whom", "whose", "do", "does",
+    "did", "you", "your", "yours", "yourself", "i", "me", "my", "we", "us", "our", "can", "could",
+    "would", "should", "s", "t", "ve", "ll", "d", "re", "m", "ever", "tell", "about", "any",
+    "some", "much", "many", "has", "have", "had", "get", "got", "use", "used", "using", "there",
+    "here", "still", "now",
 ];
 
 /// The distinct analysed terms of a question (lowercased, stop and question words dropped, stemmed), in
@@ -34,7 +35,11 @@ pub fn question_terms(question: &str) -> Vec<String> {
         .map_or(question.len(), |(i, _)| i);
     let question = &question[..end];
     let topical = analysed(question, true);
-    if topical.is_empty() { analysed(question, false) } else { topical }
+    if topical.is_empty() {
+        analysed(question, false)
+    } else {
+        topical
+    }
 }
 
 fn analysed(text: &str, drop_question_words: bool) -> Vec<String> {
@@ -78,7 +83,10 @@ pub(crate) fn build(fields: &Fields, question: &str) -> Option<Box<dyn Query>> {
                 .boosted()
                 .into_iter()
                 .map(|(field, boost)| {
-                    let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                    let q = TermQuery::new(
+                        Term::from_field_text(field, term),
+                        IndexRecordOption::WithFreqs,
+                    );
                     Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>
                 })
                 .collect();
@@ -95,15 +103,25 @@ mod tests {
 
     #[test]
     fn stems_lowercases_and_drops_stop_words() {
-        assert_eq!(question_terms("How do the Sensors survive?"), ["sensor", "surviv"]);
+        assert_eq!(
+            question_terms("How do the Sensors survive?"),
+            ["sensor", "surviv"]
+        );
         assert_eq!(question_terms("What is afterdrop?"), ["afterdrop"]);
-        assert_eq!(question_terms("Who are you?"), ["who", "you"], "all question words: keep them");
+        assert_eq!(
+            question_terms("Who are you?"),
+            ["who", "you"],
+            "all question words: keep them"
+        );
     }
 
     #[test]
     fn syntax_characters_are_just_separators() {
         let t = question_terms("title:\"driftwood\" AND (salt*) ~2 -battery +wind^3 🌊🌊");
-        assert_eq!(t, ["titl", "driftwood", "salt", "2", "batteri", "wind", "3"]);
+        assert_eq!(
+            t,
+            ["titl", "driftwood", "salt", "2", "batteri", "wind", "3"]
+        );
     }
 
     #[test]
@@ -119,6 +137,10 @@ mod tests {
         let t = question_terms(&words);
         assert_eq!(t.len(), MAX_QUERY_TERMS);
         let one_char = "x".repeat(10_000);
-        assert_eq!(question_terms(&one_char).len(), 0, "a 10,000-char token is dropped as too long");
+        assert_eq!(
+            question_terms(&one_char).len(),
+            0,
+            "a 10,000-char token is dropped as too long"
+        );
     }
 }

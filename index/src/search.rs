@@ -83,7 +83,10 @@ impl PackedIndex {
         };
         let limit = limit.clamp(1, MAX_HITS);
         let searcher = self.reader.searcher();
-        let candidates = searcher.search(&*query, &TopDocs::with_limit(limit * OVERFETCH).order_by_score())?;
+        let candidates = searcher.search(
+            &*query,
+            &TopDocs::with_limit(limit * OVERFETCH).order_by_score(),
+        )?;
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
         let f = self.fields;
@@ -94,7 +97,11 @@ impl PackedIndex {
                 break;
             }
             let doc: TantivyDocument = searcher.doc(addr)?;
-            let slug = doc.get_first(f.slug).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let slug = doc
+                .get_first(f.slug)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
             match per_doc.iter_mut().find(|(s, _)| *s == slug) {
                 Some((_, n)) if *n >= MAX_PER_DOCUMENT => continue,
                 Some((_, n)) => *n += 1,

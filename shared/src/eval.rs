@@ -57,7 +57,8 @@ impl EvalSet {
     /// Reads `answerable.toml`, `unanswerable.toml` and `voice.toml` from `dir`.
     pub fn read(dir: &Path) -> Result<EvalSet, ContentError> {
         let answerable: Questions<AnswerableQuestion> = read_toml(&dir.join("answerable.toml"))?;
-        let unanswerable: Questions<UnanswerableQuestion> = read_toml(&dir.join("unanswerable.toml"))?;
+        let unanswerable: Questions<UnanswerableQuestion> =
+            read_toml(&dir.join("unanswerable.toml"))?;
         let voice: Prompts = read_toml(&dir.join("voice.toml"))?;
         let file = dir.join("answerable.toml").display().to_string();
         for (i, q) in answerable.question.iter().enumerate() {
@@ -65,7 +66,10 @@ impl EvalSet {
                 return Err(ContentError::new(
                     &file,
                     0,
-                    format!("question {} needs at least one slug and 1 to 3 facts", i + 1),
+                    format!(
+                        "question {} needs at least one slug and 1 to 3 facts",
+                        i + 1
+                    ),
                 ));
             }
         }
@@ -88,6 +92,7 @@ impl EvalSet {
 
 fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContentError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ContentError::new(&file, 0, format!("cannot read: {e}")))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ContentError::new(&file, 0, format!("cannot read: {e}")))?;
     toml::from_str(&text).map_err(|e| ContentError::from_toml(&file, &text, &e))
 }

@@ -2,8 +2,8 @@
 //! exchange, defined once so they cannot drift. Compiles to wasm32 for the widget, so its dependencies
 //! stay light (serde, serde_json, toml, thiserror).
 
-pub mod eval;
 mod error;
+pub mod eval;
 pub mod probes;
 
 pub use error::ContentError;

@@ -29,16 +29,29 @@ pub struct Probes {
 impl Probes {
     /// Parses `probes.toml`; `file` names it in errors. Ids must be unique and fields non-empty.
     pub fn from_toml(file: &str, text: &str) -> Result<Probes, ContentError> {
-        let probes: Probes = toml::from_str(text).map_err(|e| ContentError::from_toml(file, text, &e))?;
+        let probes: Probes =
+            toml::from_str(text).map_err(|e| ContentError::from_toml(file, text, &e))?;
         for (i, p) in probes.probe.iter().enumerate() {
-            let empty = [("id", &p.id), ("label", &p.label), ("question", &p.question)]
-                .into_iter()
-                .find(|(_, v)| v.trim().is_empty());
+            let empty = [
+                ("id", &p.id),
+                ("label", &p.label),
+                ("question", &p.question),
+            ]
+            .into_iter()
+            .find(|(_, v)| v.trim().is_empty());
             if let Some((name, _)) = empty {
-                return Err(ContentError::new(file, 0, format!("probe {} has an empty {name}", i + 1)));
+                return Err(ContentError::new(
+                    file,
+                    0,
+                    format!("probe {} has an empty {name}", i + 1),
+                ));
             }
             if probes.probe[..i].iter().any(|q| q.id == p.id) {
-                return Err(ContentError::new(file, 0, format!("probe id `{}` is used twice", p.id)));
+                return Err(ContentError::new(
+                    file,
+                    0,
+                    format!("probe id `{}` is used twice", p.id),
+                ));
             }
         }
         Ok(probes)
@@ -52,11 +65,19 @@ mod tests {
     #[test]
     fn parses_and_rejects_with_file_and_line() {
         let ok = "[[probe]]\nid = \"a\"\nlabel = \"A\"\nquestion = \"q?\"\nshows = \"s\"\n";
-        assert_eq!(Probes::from_toml("p.toml", ok).expect("valid").probe[0].id, "a");
+        assert_eq!(
+            Probes::from_toml("p.toml", ok).expect("valid").probe[0].id,
+            "a"
+        );
         let bad = "[[probe]]\nid = \"a\"\nlabel = 3\n";
         let e = Probes::from_toml("p.toml", bad).unwrap_err().to_string();
         assert!(e.starts_with("p.toml:3:"), "{e}");
         let dup = format!("{ok}{ok}");
-        assert!(Probes::from_toml("p.toml", &dup).unwrap_err().to_string().contains("used twice"));
+        assert!(
+            Probes::from_toml("p.toml", &dup)
+                .unwrap_err()
+                .to_string()
+                .contains("used twice")
+        );
     }
 }

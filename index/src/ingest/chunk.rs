@@ -116,8 +116,16 @@ mod tests {
     #[test]
     fn one_passage_per_section_with_anchor_urls() {
         let d = doc(vec![
-            Section { headings: vec![], anchor: None, blocks: vec!["intro".into()] },
-            Section { headings: vec!["H".into()], anchor: Some("h".into()), blocks: vec!["a".into(), "b".into()] },
+            Section {
+                headings: vec![],
+                anchor: None,
+                blocks: vec!["intro".into()],
+            },
+            Section {
+                headings: vec!["H".into()],
+                anchor: Some("h".into()),
+                blocks: vec!["a".into(), "b".into()],
+            },
         ]);
         let p = chunk_document(&d);
         assert_eq!(p.len(), 2);
@@ -138,7 +146,10 @@ mod tests {
         }]);
         let p = chunk_document(&d);
         assert!(p.len() >= 6, "{}", p.len());
-        assert!(p.iter().all(|x| x.text.chars().count() <= MAX_PASSAGE_CHARS));
+        assert!(
+            p.iter()
+                .all(|x| x.text.chars().count() <= MAX_PASSAGE_CHARS)
+        );
         let words: usize = p.iter().map(|x| x.text.matches("word").count()).sum();
         assert_eq!(words, 700);
         let xs: usize = p.iter().map(|x| x.text.matches('x').count()).sum();

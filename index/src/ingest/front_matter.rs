@@ -56,7 +56,10 @@ pub fn parse_front_matter(text: &str) -> Result<Parsed, (usize, String)> {
         .lines()
         .skip(1)
         .position(|l| l.trim_end() == delim)
-        .ok_or((1, format!("front matter opened with `{delim}` is never closed")))?;
+        .ok_or((
+            1,
+            format!("front matter opened with `{delim}` is never closed"),
+        ))?;
     let body_line = closing + 3;
     let parsed = result.map_err(|e| (2, format!("front matter does not parse: {e}")))?;
     Ok(Parsed {
@@ -73,13 +76,16 @@ mod tests {
 
     #[test]
     fn reads_yaml_and_toml() {
-        let y = parse_front_matter("---\ntitle: A\ndate: 2024-01-02\ntags: [x, y]\n---\nBody\n").expect("yaml");
+        let y = parse_front_matter("---\ntitle: A\ndate: 2024-01-02\ntags: [x, y]\n---\nBody\n")
+            .expect("yaml");
         assert_eq!(y.front.title.as_deref(), Some("A"));
         assert_eq!(y.front.date.as_deref(), Some("2024-01-02"));
         assert_eq!(y.front.tags, ["x", "y"]);
         assert_eq!(y.body.trim(), "Body");
         assert_eq!(y.body_line, 6);
-        let t = parse_front_matter("+++\ntitle = \"B\"\ndate = 2024-01-03\nslug = \"b\"\n+++\nText").expect("toml");
+        let t =
+            parse_front_matter("+++\ntitle = \"B\"\ndate = 2024-01-03\nslug = \"b\"\n+++\nText")
+                .expect("toml");
         assert_eq!(t.front.title.as_deref(), Some("B"));
         assert_eq!(t.front.date.as_deref(), Some("2024-01-03"));
         assert_eq!(t.front.slug.as_deref(), Some("b"));

@@ -64,7 +64,9 @@ pub fn sections(markdown: &str, title: &str) -> Vec<Section> {
                 flush(&mut block, &mut out);
                 block.push_str("- ");
             }
-            Event::Start(Tag::List(_)) | Event::Start(Tag::CodeBlock(_)) => flush(&mut block, &mut out),
+            Event::Start(Tag::List(_)) | Event::Start(Tag::CodeBlock(_)) => {
+                flush(&mut block, &mut out)
+            }
             Event::End(
                 TagEnd::Paragraph
                 | TagEnd::Item
@@ -91,10 +93,11 @@ pub fn sections(markdown: &str, title: &str) -> Vec<Section> {
 /// Ends the current block: trimmed, and kept only if it says something.
 fn flush(block: &mut String, out: &mut [Section]) {
     let text = block.trim();
-    if !text.is_empty() && text != "-" {
-        if let Some(last) = out.last_mut() {
-            last.blocks.push(text.to_string());
-        }
+    if !text.is_empty()
+        && text != "-"
+        && let Some(last) = out.last_mut()
+    {
+        last.blocks.push(text.to_string());
     }
     block.clear();
 }

@@ -38,7 +38,8 @@ pub struct Content {
 pub fn read_content(dir: &Path) -> Content {
     let mut c = Content::default();
     if !dir.is_dir() {
-        c.diagnostics.push(Diagnostic::new(dir, 0, "content folder not found"));
+        c.diagnostics
+            .push(Diagnostic::new(dir, 0, "content folder not found"));
         return c;
     }
     c.site = site::read(&dir.join("site.toml"), &mut c.diagnostics);
@@ -48,10 +49,10 @@ pub fn read_content(dir: &Path) -> Content {
         c.passages.extend(chunk_document(doc));
     }
     let about = dir.join("about.md");
-    if about.exists() {
-        if let Some(doc) = posts::read_about(&about, &c.site, &mut c.diagnostics) {
-            c.passages.extend(chunk_document(&doc));
-        }
+    if about.exists()
+        && let Some(doc) = posts::read_about(&about, &c.site, &mut c.diagnostics)
+    {
+        c.passages.extend(chunk_document(&doc));
     }
     let shares = dir.join("social").join("Shares.csv");
     if shares.exists() {

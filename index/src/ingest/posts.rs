@@ -16,7 +16,9 @@ pub(super) fn read_posts(dir: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     let mut docs = Vec::new();
     for path in files {
-        let Some(doc) = read_post(&path, site, diags) else { continue };
+        let Some(doc) = read_post(&path, site, diags) else {
+            continue;
+        };
         if let Some(first) = seen.get(&doc.slug) {
             diags.push(Diagnostic::new(
                 &path,
@@ -36,7 +38,9 @@ fn collect_markdown(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
         let path = entry?.path();
         if path.is_dir() {
             collect_markdown(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "md" || e == "markdown")
+        } else if path
+            .extension()
+            .is_some_and(|e| e == "md" || e == "markdown")
             && path.file_name().is_some_and(|n| n != "_index.md")
         {
             out.push(path);
@@ -51,7 +55,8 @@ fn read_text(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
             Ok(t) => Some(t),
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
-                let line = super::diagnostic::line_of(&String::from_utf8_lossy(&e.into_bytes()[..at]), at);
+                let line =
+                    super::diagnostic::line_of(&String::from_utf8_lossy(&e.into_bytes()[..at]), at);
                 diags.push(Diagnostic::new(path, line, "not UTF-8 text"));
                 None
             }
@@ -73,7 +78,11 @@ fn read_post(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -> Option<Do
         }
     };
     if !parsed.has_front_matter {
-        diags.push(Diagnostic::new(path, 1, "no front matter (`---` YAML or `+++` TOML) with title and date"));
+        diags.push(Diagnostic::new(
+            path,
+            1,
+            "no front matter (`---` YAML or `+++` TOML) with title and date",
+        ));
         return None;
     }
     let fm = parsed.front;
@@ -88,18 +97,30 @@ fn read_post(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -> Option<Do
         missing.push("date");
     }
     if !missing.is_empty() {
-        diags.push(Diagnostic::new(path, 1, format!("front matter is missing {}", missing.join(" and "))));
+        diags.push(Diagnostic::new(
+            path,
+            1,
+            format!("front matter is missing {}", missing.join(" and ")),
+        ));
         return None;
     }
     let date = fm.date.unwrap_or_default();
     if !looks_like_date(&date) {
-        diags.push(Diagnostic::new(path, 1, format!("date `{date}` is not YYYY-MM-DD")));
+        diags.push(Diagnostic::new(
+            path,
+            1,
+            format!("date `{date}` is not YYYY-MM-DD"),
+        ));
         return None;
     }
     let title = fm.title.unwrap_or_default();
     let sections = markdown::sections(&parsed.body, &title);
     if sections.is_empty() {
-        diags.push(Diagnostic::new(path, parsed.body_line, "post has no text after its front matter"));
+        diags.push(Diagnostic::new(
+            path,
+            parsed.body_line,
+            "post has no text after its front matter",
+        ));
         return None;
     }
     let slug = fm.slug.unwrap_or_else(|| slug_from_path(path));
@@ -119,7 +140,11 @@ fn read_post(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -> Option<Do
 }
 
 /// `about.md`: front matter optional, title defaults to "About".
-pub(super) fn read_about(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -> Option<Document> {
+pub(super) fn read_about(
+    path: &Path,
+    site: &Site,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Document> {
     let text = read_text(path, diags)?;
     let parsed = match front_matter::parse_front_matter(&text) {
         Ok(p) => p,
@@ -131,14 +156,24 @@ pub(super) fn read_about(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) 
     let title = parsed.front.title.unwrap_or_else(|| "About".into());
     let sections = markdown::sections(&parsed.body, &title);
     if sections.is_empty() {
-        diags.push(Diagnostic::new(path, parsed.body_line, "about page has no text"));
+        diags.push(Diagnostic::new(
+            path,
+            parsed.body_line,
+            "about page has no text",
+        ));
         return None;
     }
     Some(Document {
         title,
         slug: "about".into(),
         url: site.absolute(parsed.front.url.as_deref().unwrap_or("/about/")),
-        date: parsed.front.date.unwrap_or_default().chars().take(10).collect(),
+        date: parsed
+            .front
+            .date
+            .unwrap_or_default()
+            .chars()
+            .take(10)
+            .collect(),
         kind: Kind::About,
         tags: parsed.front.tags,
         sections,
@@ -148,10 +183,13 @@ pub(super) fn read_about(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) 
 /// `posts/my-post.md` → `my-post`; `posts/my-post/index.md` → `my-post`.
 fn slug_from_path(path: &Path) -> String {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("post");
-    if stem == "index" {
-        if let Some(dir) = path.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str()) {
-            return dir.to_string();
-        }
+    if stem == "index"
+        && let Some(dir) = path
+            .parent()
+            .and_then(|p| p.file_name())
+            .and_then(|s| s.to_str())
+    {
+        return dir.to_string();
     }
     stem.to_string()
 }

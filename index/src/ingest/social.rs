@@ -17,13 +17,21 @@ pub(super) fn read_shares(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Passa
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            diags.push(Diagnostic::new(path, 1, format!("cannot read the header row: {e}")));
+            diags.push(Diagnostic::new(
+                path,
+                1,
+                format!("cannot read the header row: {e}"),
+            ));
             return Vec::new();
         }
     };
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     let (Some(date_col), Some(text_col)) = (col("Date"), col("ShareCommentary")) else {
-        diags.push(Diagnostic::new(path, 1, "header must name the columns `Date` and `ShareCommentary`"));
+        diags.push(Diagnostic::new(
+            path,
+            1,
+            "header must name the columns `Date` and `ShareCommentary`",
+        ));
         return Vec::new();
     };
     let link_col = col("ShareLink");
@@ -42,18 +50,35 @@ pub(super) fn read_shares(path: &Path, diags: &mut Vec<Diagnostic>) -> Vec<Passa
         if text.is_empty() {
             continue;
         }
-        let date: String = record.get(date_col).unwrap_or("").trim().chars().take(10).collect();
+        let date: String = record
+            .get(date_col)
+            .unwrap_or("")
+            .trim()
+            .chars()
+            .take(10)
+            .collect();
         if date.len() != 10 {
             diags.push(Diagnostic::new(path, line, "row has no Date"));
             continue;
         }
         let base = format!("social-{date}");
-        let n = out.iter().filter(|p| p.slug == base || p.slug.starts_with(&format!("{base}-"))).count();
-        let slug = if n == 0 { base } else { format!("{base}-{}", n + 1) };
+        let n = out
+            .iter()
+            .filter(|p| p.slug == base || p.slug.starts_with(&format!("{base}-")))
+            .count();
+        let slug = if n == 0 {
+            base
+        } else {
+            format!("{base}-{}", n + 1)
+        };
         out.push(Passage {
             title: format!("LinkedIn post, {date}"),
             slug,
-            url: link_col.and_then(|c| record.get(c)).unwrap_or("").trim().to_string(),
+            url: link_col
+                .and_then(|c| record.get(c))
+                .unwrap_or("")
+                .trim()
+                .to_string(),
             date,
             kind: Kind::Social,
             headings: Vec::new(),

@@ -1,0 +1,43 @@
+//! Checks of the content files beyond posts: probes and eval sets parse, and every slug an eval question
+//! names exists, so a renamed post cannot silently break the retrieval test.
+
+use std::collections::HashSet;
+use std::path::Path;
+use twin_index::Passage;
+use twin_shared::{EvalSet, Probes};
+
+/// Problems in `probes.toml` and `eval/`, each as `file:line: message`. Missing files are not problems:
+/// a user's content may have neither yet.
+pub fn check_probes_and_eval(dir: &Path, passages: &[Passage]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let probes = dir.join("probes.toml");
+    if probes.exists() {
+        match std::fs::read_to_string(&probes) {
+            Ok(text) => {
+                if let Err(e) = Probes::from_toml(&probes.display().to_string(), &text) {
+                    problems.push(e.to_string());
+                }
+            }
+            Err(e) => problems.push(format!("{}: cannot read: {e}", probes.display())),
+        }
+    }
+    let eval_dir = dir.join("eval");
+    if eval_dir.is_dir() {
+        match EvalSet::read(&eval_dir) {
+            Ok(set) => {
+                let slugs: HashSet<&str> = passages.iter().map(|p| p.slug.as_str()).collect();
+                for q in &set.answerable {
+                    for s in q.slugs.iter().filter(|s| !slugs.contains(s.as_str())) {
+                        problems.push(format!(
+                            "{}: question {:?} names slug `{s}`, which no post has",
+                            eval_dir.join("answerable.toml").display(),
+                            q.question
+                        ));
+                    }
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    problems
+}

@@ -1,0 +1,125 @@
+//! The `twin` binary end to end: index, check, search, and the errors a user sees.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn twin(args: &[&str], cwd: &Path) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_twin"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run twin");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn demo_content() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content")
+}
+
+#[test]
+fn index_then_search_the_demo_content() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let content = demo_content();
+    let blob = t.path().join("out/index.blob");
+    let (ok, out, err) = twin(
+        &[
+            "index",
+            "--content",
+            content.to_str().expect("utf8"),
+            "--out",
+            blob.to_str().expect("utf8"),
+        ],
+        t.path(),
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("read 40 posts, 20 social posts"), "{err}");
+    assert!(out.contains("wrote") && blob.exists(), "{out}");
+    let (ok, out, err) = twin(
+        &[
+            "search",
+            "--index",
+            blob.to_str().expect("utf8"),
+            "-k",
+            "3",
+            "which LoRa radio modules?",
+        ],
+        t.path(),
+    );
+    assert!(ok, "{err}");
+    assert!(out.starts_with("1. ["), "{out}");
+    assert!(out.contains("driftwood-lora-link"), "{out}");
+    assert_eq!(out.matches("notesfromtheshed.example").count(), 3, "{out}");
+}
+
+#[test]
+fn check_fails_with_file_and_line_and_writes_nothing() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let c = t.path().join("content");
+    std::fs::create_dir_all(c.join("posts")).expect("mkdir");
+    std::fs::create_dir_all(c.join("eval")).expect("mkdir");
+    std::fs::write(
+        c.join("site.toml"),
+        "author = \"A\"\nbase_url = \"https://b.example\"\n",
+    )
+    .expect("w");
+    std::fs::write(c.join("posts/a.md"), "---\ntitle: A\n---\ntext\n").expect("w");
+    std::fs::write(c.join("probes.toml"), "[[probe]]\nid = 1\n").expect("w");
+    std::fs::write(
+        c.join("eval/answerable.toml"),
+        "[[question]]\nquestion = \"q\"\nslugs = [\"gone\"]\nfacts = [\"f\"]\n",
+    )
+    .expect("w");
+    std::fs::write(c.join("eval/unanswerable.toml"), "question = []\n").expect("w");
+    std::fs::write(c.join("eval/voice.toml"), "prompt = []\n").expect("w");
+    let (ok, _, err) = twin(&["index", "--check", "--content", "content"], t.path());
+    assert!(!ok);
+    assert!(
+        err.contains("content/posts/a.md:1: front matter is missing date"),
+        "{err}"
+    );
+    assert!(err.contains("content/probes.toml:2:"), "{err}");
+    assert!(!t.path().join("build").exists(), "--check writes nothing");
+    std::fs::write(
+        c.join("posts/a.md"),
+        "---\ntitle: A\ndate: 2024-01-01\n---\ntext\n",
+    )
+    .expect("w");
+    std::fs::remove_file(c.join("probes.toml")).expect("rm");
+    let (ok, _, err) = twin(&["index", "--check", "--content", "content"], t.path());
+    assert!(!ok);
+    assert!(
+        err.contains("names slug `gone`, which no post has"),
+        "{err}"
+    );
+}
+
+#[test]
+fn search_without_an_index_builds_one_in_memory_and_bad_blobs_are_named() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let content = demo_content();
+    let (ok, out, err) = twin(
+        &[
+            "search",
+            "--content",
+            content.to_str().expect("utf8"),
+            "--index",
+            "none.blob",
+            "sourdough starter",
+        ],
+        t.path(),
+    );
+    assert!(ok, "{err}");
+    assert!(err.contains("indexing"), "{err}");
+    assert!(out.contains("sourdough"), "{out}");
+    std::fs::write(t.path().join("bad.blob"), b"garbage").expect("w");
+    let (ok, _, err) = twin(&["search", "--index", "bad.blob", "x"], t.path());
+    assert!(!ok);
+    assert!(
+        err.contains("opening bad.blob") && err.contains("bad magic"),
+        "{err}"
+    );
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what twin's build and tests need, each only when missing: the wasm32 target and the
+# wasm-bindgen CLI matching the workspace's pinned wasm-bindgen (its test runner runs the wasm tests).
+set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
+wasm_bindgen_version=$(sed -n 's/^wasm-bindgen = "=\(.*\)"/\1/p' "$(dirname "$0")/../Cargo.toml")
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "install: rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
+  echo "install: wasm-bindgen-cli $wasm_bindgen_version (3-5 minutes, once per machine)"
+  # Not --locked: a locked dependency of it was yanked (see ../shared/toolchain.md).
+  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
+fi
+if ! command -v node >/dev/null; then
+  echo "install: nodejs (runs the wasm tests)"
+  apt-get update -qq && apt-get install -y -qq nodejs
+fi
