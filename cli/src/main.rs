@@ -2,6 +2,7 @@
 
 mod content_check;
 mod index_cmd;
+mod models_cmd;
 mod search_cmd;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,8 @@ enum Command {
     Index(index_cmd::Args),
     /// Print the passages retrieval returns for a question.
     Search(search_cmd::Args),
+    /// Local model servers (llama.cpp) and the fault stand-in, for development and tests.
+    Models(models_cmd::Args),
 }
 
 /// Options shared by commands that read content.
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Index(a) => index_cmd::run(a),
         Command::Search(a) => search_cmd::run(a),
+        Command::Models(a) => models_cmd::run(a),
     };
     match result {
         Ok(code) => code,

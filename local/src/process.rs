@@ -1,0 +1,116 @@
+//! A child process that logs to a file, dies with its parent, and is stopped when its handle drops.
+
+use crate::LocalError;
+use std::fs::File;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a stopped process gets to exit after SIGTERM before SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+
+/// A running child process.
+#[derive(Debug)]
+pub(crate) struct ManagedProcess {
+    name: String,
+    child: Child,
+    log: PathBuf,
+}
+
+impl ManagedProcess {
+    /// Spawns `cmd` with stdout and stderr appended to `log`.
+    pub(crate) fn spawn(
+        name: &str,
+        mut cmd: Command,
+        log: &Path,
+    ) -> Result<ManagedProcess, LocalError> {
+        if let Some(dir) = log.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let out = File::create(log)?;
+        let err = out.try_clone()?;
+        cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+        // SAFETY: prctl is async-signal-safe; it asks the kernel to SIGTERM the child when this process
+        // dies, so a crashed or killed test leaves no model server behind.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(|source| LocalError::Spawn {
+            name: name.to_string(),
+            source,
+        })?;
+        Ok(ManagedProcess {
+            name: name.to_string(),
+            child,
+            log: log.to_path_buf(),
+        })
+    }
+
+    /// Polls `ready` until it says yes, the process exits, or `timeout` passes.
+    pub(crate) fn wait_until(
+        &mut self,
+        timeout: Duration,
+        mut ready: impl FnMut() -> bool,
+    ) -> Result<(), LocalError> {
+        let start = Instant::now();
+        loop {
+            if ready() {
+                return Ok(());
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Err(self.not_ready(format!("exited with {status}")));
+            }
+            if start.elapsed() > timeout {
+                return Err(self.not_ready(format!("no answer after {} s", timeout.as_secs())));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn not_ready(&self, what: String) -> LocalError {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(15).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        LocalError::NotReady {
+            name: self.name.clone(),
+            detail: format!("{what}; log {}:\n{}", self.log.display(), tail.join("\n")),
+        }
+    }
+
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGTERM, then SIGKILL after a grace period; always reaps the child.
+    pub(crate) fn stop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+        }
+        let start = Instant::now();
+        while start.elapsed() < STOP_GRACE {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for ManagedProcess {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

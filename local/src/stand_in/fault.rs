@@ -1,0 +1,104 @@
+//! The faults the stand-in can play, chosen by the URL path so that a backend's configured base URL alone
+//! selects one: `http://127.0.0.1:PORT/fault/<name>` + `/v1/messages`. No prefix means a healthy answer.
+
+use std::time::Duration;
+
+/// One behaviour of the stand-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// A well-formed streamed answer.
+    None,
+    /// HTTP 429 with `retry-after: <secs>` and the protocol's rate-limit error body (`429` or `429-<secs>`).
+    RateLimited { retry_after_s: u32 },
+    /// HTTP 500 with an `api_error` / `server_error` body (`500`).
+    ServerError,
+    /// HTTP 529 `overloaded_error`, as Anthropic sends when overloaded (`529`).
+    Overloaded,
+    /// Some text, then an `overloaded_error` event mid-stream (`overloaded-mid-stream`).
+    OverloadedMidStream,
+    /// Some text, then the connection is cut without the stream's end (`drop-mid-stream`).
+    DropMidStream,
+    /// 503 with `retry-after: 1` until `secs` after the first request on this path, then answers
+    /// (`cold-<secs>`): a scale-to-zero GPU waking.
+    ColdStart { secs: u64 },
+    /// Headers never come; the request hangs until the client gives up (`no-first-byte`).
+    NoFirstByte,
+    /// A 200 `text/event-stream` whose events are not valid JSON or lack fields (`malformed`).
+    Malformed,
+    /// A healthy stream with event types the client has never heard of mixed in (`unknown-events`).
+    UnknownEvents,
+    /// 303 See Other to a result URL that a GET then streams, as Modal does past its 150 s limit
+    /// (`redirect-303`).
+    Redirect303,
+}
+
+/// How long a `no-first-byte` request is held before the stand-in gives up itself (bounded, never forever).
+pub const NO_FIRST_BYTE_HOLD: Duration = Duration::from_secs(300);
+
+impl Fault {
+    /// Parses a fault name from the path; `None` for an unknown name.
+    pub fn parse(name: &str) -> Option<Fault> {
+        let number = |prefix: &str| {
+            name.strip_prefix(prefix)
+                .and_then(|n| n.parse::<u64>().ok())
+        };
+        Some(match name {
+            "none" | "ok" => Fault::None,
+            "429" => Fault::RateLimited { retry_after_s: 7 },
+            "500" => Fault::ServerError,
+            "529" => Fault::Overloaded,
+            "overloaded-mid-stream" => Fault::OverloadedMidStream,
+            "drop-mid-stream" => Fault::DropMidStream,
+            "no-first-byte" => Fault::NoFirstByte,
+            "malformed" => Fault::Malformed,
+            "unknown-events" => Fault::UnknownEvents,
+            "redirect-303" => Fault::Redirect303,
+            _ => {
+                if let Some(s) = number("429-") {
+                    Fault::RateLimited {
+                        retry_after_s: u32::try_from(s).ok()?,
+                    }
+                } else if let Some(secs) = number("cold-") {
+                    Fault::ColdStart { secs }
+                } else {
+                    return None;
+                }
+            }
+        })
+    }
+
+    /// Every fault name, for help text and the 404 message.
+    pub const NAMES: &'static [&'static str] = &[
+        "429",
+        "429-<secs>",
+        "500",
+        "529",
+        "overloaded-mid-stream",
+        "drop-mid-stream",
+        "cold-<secs>",
+        "no-first-byte",
+        "malformed",
+        "unknown-events",
+        "redirect-303",
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names_and_parameters() {
+        assert_eq!(
+            Fault::parse("429"),
+            Some(Fault::RateLimited { retry_after_s: 7 })
+        );
+        assert_eq!(
+            Fault::parse("429-30"),
+            Some(Fault::RateLimited { retry_after_s: 30 })
+        );
+        assert_eq!(Fault::parse("cold-5"), Some(Fault::ColdStart { secs: 5 }));
+        assert_eq!(Fault::parse("cold-x"), None);
+        assert_eq!(Fault::parse("explode"), None);
+    }
+}

@@ -1,0 +1,401 @@
+//! The fault-injecting stand-in: an HTTP server speaking the Anthropic Messages and OpenAI chat
+//! completions protocols, healthy or broken on demand. It is a stand-in, not a model: its answer says so.
+//!
+//! Paths: `POST [/fault/<name>]/v1/messages`, `POST [/fault/<name>]/v1/chat/completions`,
+//! `GET /result/<id>` (after a 303), `GET /health`. Fault names: see [`Fault`].
+
+mod answer;
+mod anthropic;
+mod fault;
+mod openai;
+
+pub use fault::{Fault, NO_FIRST_BYTE_HOLD};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::get;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::TcpListener as StdListener;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+/// Pause between streamed deltas, like a small model decoding.
+const DELTA_INTERVAL: Duration = Duration::from_millis(15);
+/// Deltas sent before a mid-stream fault strikes.
+const DELTAS_BEFORE_FAULT: usize = 3;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    Anthropic,
+    OpenAi,
+}
+
+#[derive(Default)]
+struct Shared {
+    /// First request time per cold-start path, so each path wakes once.
+    woke: Mutex<HashMap<String, Instant>>,
+    /// Requests parked behind a 303, by id.
+    results: Mutex<HashMap<u64, (Protocol, Value)>>,
+    next_id: Mutex<u64>,
+}
+
+/// A running stand-in on a loopback port; stopped on drop.
+pub struct StandIn {
+    port: u16,
+    shutdown: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StandIn {
+    /// Starts a stand-in on a free port, answering at once.
+    pub fn start() -> std::io::Result<StandIn> {
+        Self::start_on(0, Duration::ZERO)
+    }
+
+    /// Starts a stand-in on `port` (0: any free one) that refuses connections for `refuse_for` first,
+    /// as a scale-to-zero host does before its container is up.
+    pub fn start_on(port: u16, refuse_for: Duration) -> std::io::Result<StandIn> {
+        let port = if port == 0 { crate::free_port()? } else { port };
+        let early = if refuse_for.is_zero() {
+            Some(StdListener::bind(("127.0.0.1", port))?)
+        } else {
+            None
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name(format!("stand-in-{port}"))
+            .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => return eprintln!("stand-in: no runtime: {e}"),
+                };
+                rt.block_on(serve(port, early, refuse_for, rx));
+            })?;
+        Ok(StandIn {
+            port,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`: a healthy base URL.
+    pub fn base_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The base URL that plays `fault` (a name from [`Fault::NAMES`]).
+    pub fn fault_url(&self, fault: &str) -> String {
+        format!("{}/fault/{fault}", self.base_url())
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+async fn serve(
+    port: u16,
+    early: Option<StdListener>,
+    refuse_for: Duration,
+    mut stop: oneshot::Receiver<()>,
+) {
+    let listener = match early {
+        Some(l) => l,
+        None => {
+            tokio::select! {
+                _ = tokio::time::sleep(refuse_for) => {}
+                _ = &mut stop => return,
+            }
+            match StdListener::bind(("127.0.0.1", port)) {
+                Ok(l) => l,
+                Err(e) => return eprintln!("stand-in: cannot bind {port}: {e}"),
+            }
+        }
+    };
+    let listener = match listener
+        .set_nonblocking(true)
+        .and_then(|()| tokio::net::TcpListener::from_std(listener))
+    {
+        Ok(l) => l,
+        Err(e) => return eprintln!("stand-in: {e}"),
+    };
+    let app = Router::new()
+        .route(
+            "/health",
+            get(|| async { json_response(200, &json!({"status": "ok", "stand_in": true}), &[]) }),
+        )
+        .route("/result/{id}", get(result))
+        .fallback(handle)
+        .with_state(Arc::new(Shared::default()));
+    let _ = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = stop.await;
+        })
+        .await;
+}
+
+fn json_response(status: u16, body: &Value, headers: &[(&str, String)]) -> Response {
+    let mut b = Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "application/json");
+    for (k, v) in headers {
+        b = b.header(*k, v);
+    }
+    b.body(Body::from(body.to_string())).unwrap_or_default()
+}
+
+fn error(protocol: Protocol, status: u16, message: &str, headers: &[(&str, String)]) -> Response {
+    let body = match protocol {
+        Protocol::Anthropic => anthropic::error_body(status, message),
+        Protocol::OpenAi => openai::error_body(status, message),
+    };
+    json_response(status, &body, headers)
+}
+
+/// Splits `[/fault/<name>]/v1/<endpoint>` into the fault and the protocol.
+fn route(path: &str) -> Result<(Fault, Protocol, String), String> {
+    let (fault, rest) = match path.strip_prefix("/fault/") {
+        Some(r) => {
+            let (name, rest) = r.split_once('/').unwrap_or((r, ""));
+            let f = Fault::parse(name).ok_or_else(|| {
+                format!("unknown fault `{name}`; known: {}", Fault::NAMES.join(", "))
+            })?;
+            (f, format!("/{rest}"))
+        }
+        None => (Fault::None, path.to_string()),
+    };
+    let protocol = match rest.as_str() {
+        "/v1/messages" => Protocol::Anthropic,
+        "/v1/chat/completions" => Protocol::OpenAi,
+        _ => {
+            return Err(format!(
+                "no endpoint at {path}; use /v1/messages or /v1/chat/completions"
+            ));
+        }
+    };
+    Ok((fault, protocol, path.to_string()))
+}
+
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (fault, protocol, key) = match route(uri.path()) {
+        Ok(r) => r,
+        Err(m) => {
+            return json_response(
+                404,
+                &json!({"error": {"type": "not_found_error", "message": m}}),
+                &[],
+            );
+        }
+    };
+    if method != Method::POST {
+        return error(protocol, 405, "use POST", &[("allow", "POST".into())]);
+    }
+    if protocol == Protocol::Anthropic
+        && let Err((status, m)) = anthropic::validate_headers(&headers)
+    {
+        return error(protocol, status, &m, &[]);
+    }
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return error(protocol, 400, "request body is not valid JSON", &[]);
+    };
+    let valid = match protocol {
+        Protocol::Anthropic => anthropic::validate(&body),
+        Protocol::OpenAi => openai::validate(&body),
+    };
+    if let Err((status, m)) = valid {
+        return error(protocol, status, &m, &[]);
+    }
+    match fault {
+        Fault::RateLimited { retry_after_s } => error(
+            protocol,
+            429,
+            "rate limited (stand-in)",
+            &[("retry-after", retry_after_s.to_string())],
+        ),
+        Fault::ServerError => error(protocol, 500, "internal server error (stand-in)", &[]),
+        Fault::Overloaded => error(protocol, 529, "Overloaded (stand-in)", &[]),
+        Fault::ColdStart { secs } => {
+            let first = *shared
+                .woke
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(key)
+                .or_insert_with(Instant::now);
+            if first.elapsed() < Duration::from_secs(secs) {
+                error(
+                    protocol,
+                    503,
+                    "the GPU is waking up (stand-in)",
+                    &[("retry-after", "1".into())],
+                )
+            } else {
+                answer(protocol, &body, Fault::None)
+            }
+        }
+        Fault::NoFirstByte => {
+            tokio::time::sleep(NO_FIRST_BYTE_HOLD).await;
+            error(protocol, 504, "gave up holding the request (stand-in)", &[])
+        }
+        Fault::Redirect303 => {
+            let id = {
+                let mut n = shared.next_id.lock().unwrap_or_else(|p| p.into_inner());
+                *n += 1;
+                *n
+            };
+            shared
+                .results
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(id, (protocol, body));
+            Response::builder()
+                .status(StatusCode::SEE_OTHER)
+                .header("location", format!("/result/{id}"))
+                .body(Body::empty())
+                .unwrap_or_default()
+        }
+        other => answer(protocol, &body, other),
+    }
+}
+
+/// `GET /result/<id>`: the answer parked behind a 303 (each result can be fetched once).
+async fn result(State(shared): State<Arc<Shared>>, Path(id): Path<u64>) -> Response {
+    let parked = shared
+        .results
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&id);
+    match parked {
+        Some((protocol, body)) => answer(protocol, &body, Fault::None),
+        None => json_response(
+            404,
+            &json!({"error": {"type": "not_found_error", "message": "no such result"}}),
+            &[],
+        ),
+    }
+}
+
+/// A streamed (or, with `"stream": false`, whole) answer, with a stream fault applied.
+fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
+    let model = body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("stand-in")
+        .to_string();
+    let deltas = answer::answer_deltas(&answer::last_user_text(body));
+    let input_tokens = answer::approx_tokens(body);
+    let output_tokens = deltas.len() as u64;
+    if body.get("stream").and_then(Value::as_bool) != Some(true) {
+        let text = deltas.concat();
+        let full = match protocol {
+            Protocol::Anthropic => anthropic::message(&model, &text, input_tokens, output_tokens),
+            Protocol::OpenAi => openai::completion(&model, &text, input_tokens, output_tokens),
+        };
+        return json_response(200, &full, &[]);
+    }
+    let (head, mut middle, tail): (Vec<String>, Vec<String>, Vec<String>) = match protocol {
+        Protocol::Anthropic => (
+            anthropic::head(&model, input_tokens),
+            deltas.iter().map(|d| anthropic::delta(d)).collect(),
+            anthropic::tail(output_tokens),
+        ),
+        Protocol::OpenAi => (
+            openai::head(&model),
+            deltas.iter().map(|d| openai::delta(&model, d)).collect(),
+            openai::tail(&model),
+        ),
+    };
+    let mut frames: Vec<Result<String, ()>> = head.into_iter().map(Ok).collect();
+    match fault {
+        Fault::OverloadedMidStream => {
+            middle.truncate(DELTAS_BEFORE_FAULT);
+            frames.extend(middle.into_iter().map(Ok));
+            frames.push(Ok(match protocol {
+                Protocol::Anthropic => anthropic::overloaded_event(),
+                Protocol::OpenAi => openai::overloaded_event(),
+            }));
+        }
+        Fault::DropMidStream => {
+            middle.truncate(DELTAS_BEFORE_FAULT);
+            frames.extend(middle.into_iter().map(Ok));
+            frames.push(Err(()));
+        }
+        Fault::Malformed => {
+            frames.push(Ok("data: {\"type\": \"content_block_delta\", \"delta\": {\"text\": \"unterminated\n\n".into()));
+            frames.push(Ok(
+                "event: content_block_delta\ndata: not json at all\n\n".into()
+            ));
+            frames.push(Ok("data: {\"choices\": \"should be an array\"}\n\n".into()));
+            frames.push(Ok(":: \u{0}\u{7} garbage without a field\n\n".into()));
+        }
+        Fault::UnknownEvents => {
+            let unknown = match protocol {
+                Protocol::Anthropic => anthropic::unknown_event(),
+                Protocol::OpenAi => openai::unknown_event(),
+            };
+            for (i, d) in middle.into_iter().enumerate() {
+                if i % 3 == 1 {
+                    frames.push(Ok(unknown.clone()));
+                }
+                frames.push(Ok(d));
+            }
+            frames.extend(tail.into_iter().map(Ok));
+        }
+        _ => {
+            frames.extend(middle.into_iter().map(Ok));
+            frames.extend(tail.into_iter().map(Ok));
+        }
+    }
+    sse_response(frames)
+}
+
+/// Streams frames one at a time, pausing between them; an `Err` frame cuts the connection.
+fn sse_response(frames: Vec<Result<String, ()>>) -> Response {
+    let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        for f in frames {
+            let item = f
+                .map(Bytes::from)
+                .map_err(|()| std::io::Error::other("stand-in dropped the connection"));
+            let cut = item.is_err();
+            if tx.send(item).await.is_err() || cut {
+                return;
+            }
+            tokio::time::sleep(DELTA_INTERVAL).await;
+        }
+    });
+    let stream =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|x| (x, rx)) });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/event-stream")
+        .header("cache-control", "no-cache")
+        .body(Body::from_stream(stream))
+        .unwrap_or_default()
+}
