@@ -60,6 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         Command::Up(a) => up(a)?,
         Command::StandIn(a) => {
+            let stop = ctrl_c()?;
             let s = StandIn::start_on(a.port, Duration::from_secs(a.refuse_for))
                 .context("starting the stand-in")?;
             println!("stand-in (not a model): {}", s.base_url());
@@ -68,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 s.base_url(),
                 Fault::NAMES.join(", ")
             );
-            wait_for_ctrl_c()?;
+            let _ = stop.recv();
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -86,6 +87,8 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
     {
         bail!("--lora {}: no such file", l.display());
     }
+    // The handler goes in first: a Ctrl-C during start-up must stop what has started, not kill us.
+    let stop = ctrl_c()?;
     let assets = Assets::ensure()?;
     eprintln!(
         "starting the local model servers (logs in {})",
@@ -109,17 +112,17 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
         stand_in.base_url()
     );
     println!("Ctrl-C stops all three.");
-    wait_for_ctrl_c()?;
+    let _ = stop.recv();
     eprintln!("stopping");
     Ok(())
 }
 
-fn wait_for_ctrl_c() -> anyhow::Result<()> {
+/// Installs the Ctrl-C (SIGINT/SIGTERM) handler; the receiver gets a message on each.
+fn ctrl_c() -> anyhow::Result<mpsc::Receiver<()>> {
     let (tx, rx) = mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = tx.send(());
     })
     .context("installing the Ctrl-C handler")?;
-    let _ = rx.recv();
-    Ok(())
+    Ok(rx)
 }

@@ -1,11 +1,18 @@
 //! The wire contract and small shared logic of twin: the types that the worker, the widget and the CLI
 //! exchange, defined once so they cannot drift. Compiles to wasm32 for the widget, so its dependencies
-//! stay light (serde, serde_json, toml, thiserror).
+//! stay light (serde, serde_json, toml, thiserror, eventsource-stream).
 
+pub mod api;
+pub mod chat;
 mod error;
 pub mod eval;
+pub mod event;
 pub mod probes;
+pub mod upstream;
 
+pub use api::{ApiError, BackendInfo, PublicConfig, SearchHit, SearchResponse, WarmResponse};
+pub use chat::{ChatMessage, ChatRequest, RequestError, Role};
 pub use error::ContentError;
 pub use eval::{AnswerableQuestion, EvalSet, UnanswerableQuestion, VoicePrompt};
+pub use event::{ChatEvent, Done, ErrorEvent, Source, Status, Usage};
 pub use probes::{Probe, Probes};

@@ -1,0 +1,77 @@
+//! The worker's other JSON shapes: errors before a stream starts, `/api/config`, `/api/search`,
+//! `/api/warm`.
+
+use crate::Probe;
+use serde::{Deserialize, Serialize};
+
+/// Every 4xx/5xx body: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: ApiErrorBody,
+}
+
+/// The inside of [`ApiError`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            error: ApiErrorBody {
+                code: code.to_string(),
+                message: message.into(),
+            },
+        }
+    }
+}
+
+/// What a reader may know about a backend (no URLs, no model ids, no secrets).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackendInfo {
+    pub id: String,
+    pub label: String,
+    pub subtitle: String,
+    /// Whether answers come with retrieved sources.
+    pub retrieval: bool,
+    /// Whether the backend sleeps and needs waking (`/api/warm`).
+    pub cold_start: bool,
+}
+
+/// `GET /api/config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicConfig {
+    pub author: String,
+    pub backends: Vec<BackendInfo>,
+    pub probes: Vec<Probe>,
+    pub search_enabled: bool,
+}
+
+/// One passage in `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub score: f32,
+    pub title: String,
+    pub url: String,
+    pub slug: String,
+    pub snippet: String,
+}
+
+/// `GET /api/search?q=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    pub query: String,
+    pub took_ms: f64,
+    pub passages: Vec<SearchHit>,
+}
+
+/// `POST /api/warm`: the GPU service's state as the worker found it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmResponse {
+    pub backend: String,
+    /// `awake` (answered), `waking` (asked to start; not answering yet), `unreachable`.
+    pub state: String,
+    pub elapsed_ms: u64,
+}

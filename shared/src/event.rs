@@ -1,0 +1,170 @@
+//! The stream the worker sends and the widget and eval read, as server-sent events.
+//!
+//! Order: `sources`? → `status`* → `delta`+ → `done`, or `error` at any point (then nothing). Readers
+//! ignore event names they do not know; fields are only ever added, never changed in meaning.
+
+use serde::{Deserialize, Serialize};
+
+/// A retrieved passage as the reader sees it: a link to the post and why it was picked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+    pub snippet: String,
+}
+
+/// Waiting, said out loud: the GPU waking, a retry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Status {
+    /// `waking` (GPU cold start), `retrying`, `waiting`.
+    pub phase: String,
+    pub elapsed_ms: u64,
+    pub message: String,
+}
+
+/// Tokens the upstream model counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// How an answer ended and what it cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Done {
+    /// `end_turn`, `max_tokens`, `stop`, ... as the upstream said.
+    pub stop_reason: String,
+    pub usage: Usage,
+    /// Time from the request to the first text.
+    pub ttft_ms: u64,
+    pub total_ms: u64,
+}
+
+/// A failure; after it nothing else comes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorEvent {
+    /// Stable code: `rate_limited`, `upstream_overloaded`, `upstream_error`, `upstream_unavailable`,
+    /// `upstream_timeout`, `upstream_protocol`, `gpu_unavailable`, `not_configured`.
+    pub code: String,
+    pub message: String,
+    /// Whether asking again may work.
+    pub retryable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+}
+
+/// One event of the chat stream.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ChatEvent {
+    Sources(Vec<Source>),
+    Status(Status),
+    Delta { text: String },
+    Done(Done),
+    Error(ErrorEvent),
+}
+
+#[derive(Serialize, Deserialize)]
+struct DeltaBody {
+    text: String,
+}
+
+impl ChatEvent {
+    /// The SSE event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ChatEvent::Sources(_) => "sources",
+            ChatEvent::Status(_) => "status",
+            ChatEvent::Delta { .. } => "delta",
+            ChatEvent::Done(_) => "done",
+            ChatEvent::Error(_) => "error",
+        }
+    }
+
+    /// The event as one SSE frame: `event: <name>\ndata: <json>\n\n` (JSON never holds a raw newline).
+    pub fn to_sse(&self) -> String {
+        let data = match self {
+            ChatEvent::Sources(s) => serde_json::to_string(s),
+            ChatEvent::Status(s) => serde_json::to_string(s),
+            ChatEvent::Delta { text } => serde_json::to_string(&DeltaBody { text: text.clone() }),
+            ChatEvent::Done(d) => serde_json::to_string(d),
+            ChatEvent::Error(e) => serde_json::to_string(e),
+        }
+        .unwrap_or_else(|_| "{}".to_string());
+        format!("event: {}\ndata: {data}\n\n", self.name())
+    }
+
+    /// Reads an event back from its SSE name and data; `None` for unknown names (to be ignored) and
+    /// `Some(Err)` for a known name with bad data.
+    pub fn from_sse(name: &str, data: &str) -> Option<Result<ChatEvent, serde_json::Error>> {
+        Some(match name {
+            "sources" => serde_json::from_str(data).map(ChatEvent::Sources),
+            "status" => serde_json::from_str(data).map(ChatEvent::Status),
+            "delta" => {
+                serde_json::from_str::<DeltaBody>(data).map(|d| ChatEvent::Delta { text: d.text })
+            }
+            "done" => serde_json::from_str(data).map(ChatEvent::Done),
+            "error" => serde_json::from_str(data).map(ChatEvent::Error),
+            _ => return None,
+        })
+    }
+
+    /// A convenience for error events.
+    pub fn error(
+        code: &str,
+        message: impl Into<String>,
+        retryable: bool,
+        retry_after_s: Option<u64>,
+    ) -> ChatEvent {
+        ChatEvent::Error(ErrorEvent {
+            code: code.to_string(),
+            message: message.into(),
+            retryable,
+            retry_after_s,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_through_sse() {
+        let events = [
+            ChatEvent::Sources(vec![Source {
+                title: "T".into(),
+                url: "u".into(),
+                snippet: "a\nb".into(),
+            }]),
+            ChatEvent::Status(Status {
+                phase: "waking".into(),
+                elapsed_ms: 5,
+                message: "m".into(),
+            }),
+            ChatEvent::Delta {
+                text: "line\nbreak".into(),
+            },
+            ChatEvent::Done(Done {
+                stop_reason: "end_turn".into(),
+                usage: Usage {
+                    input_tokens: 1,
+                    output_tokens: 2,
+                },
+                ttft_ms: 3,
+                total_ms: 4,
+            }),
+            ChatEvent::error("rate_limited", "slow down", true, Some(7)),
+        ];
+        for e in events {
+            let frame = e.to_sse();
+            let (head, data) = frame.trim_end().split_once('\n').expect("two lines");
+            assert!(!data.contains('\n'), "one data line: {frame}");
+            let name = head.strip_prefix("event: ").expect("event line");
+            let back = ChatEvent::from_sse(name, data.strip_prefix("data: ").expect("data"))
+                .expect("known")
+                .expect("valid");
+            assert_eq!(back, e);
+        }
+        assert!(ChatEvent::from_sse("future", "{}").is_none());
+    }
+}
