@@ -8,6 +8,7 @@ mod error;
 pub mod eval;
 pub mod event;
 pub mod probes;
+pub mod prompt;
 pub mod upstream;
 
 pub use api::{ApiError, BackendInfo, PublicConfig, SearchHit, SearchResponse, WarmResponse};

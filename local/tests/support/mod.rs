@@ -49,6 +49,8 @@ pub fn client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::limited(3))
+        // llama-server may close a connection after a streamed answer; never reuse one.
+        .pool_max_idle_per_host(0)
         .build()
         .expect("client")
 }
