@@ -1,0 +1,124 @@
+//! `POST /api/chat`: validate, retrieve, assemble the prompt, and stream the backend's answer as chat
+//! events. Everything that can be refused is refused before the stream starts (a 4xx JSON body); after
+//! that, failures are `error` events.
+
+use crate::config::{Backend, Config, Provider, credential};
+use crate::sink::Sink;
+use crate::{PERSONA, anthropic, clock, http, openai, retrieval};
+use twin_shared::prompt::{system_prompt, user_turn};
+use twin_shared::{ChatEvent, ChatRequest, chat::MAX_BODY_BYTES};
+use worker::{Env, Headers, Request, Response, Result};
+
+/// Handles one chat request (method, origin and rate limit already checked).
+pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Response> {
+    let started = clock::now_ms();
+    let content_type = req.headers().get("content-type")?.unwrap_or_default();
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return http::error(
+            415,
+            "unsupported_media_type",
+            "send the chat request as application/json",
+        );
+    }
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return http::error(
+            413,
+            "body_too_large",
+            format!("the body is over {MAX_BODY_BYTES} bytes"),
+        );
+    }
+    let bytes = req.bytes().await?;
+    let chat = match ChatRequest::parse(&bytes) {
+        Ok(c) => c,
+        Err(e) => {
+            let status = if e.code == "body_too_large" { 413 } else { 400 };
+            return http::error(status, e.code, e.message);
+        }
+    };
+    let Some(backend) = config.backend(&chat.backend) else {
+        let known: Vec<&str> = config.backends.iter().map(|b| b.id.as_str()).collect();
+        return http::error(
+            400,
+            "unknown_backend",
+            format!(
+                "no backend `{}`; this worker has {}",
+                chat.backend,
+                known.join(", ")
+            ),
+        );
+    };
+    let key = match credential(env, backend) {
+        Ok(k) => k,
+        Err(m) => return http::error(503, "not_configured", m),
+    };
+    let backend = backend.clone();
+    let author = config.author.clone();
+    let (mut sink, body) = Sink::new(started);
+    wasm_bindgen_futures::spawn_local(async move {
+        answer(&backend, key.as_deref(), &author, &chat, &mut sink).await;
+    });
+    let headers = Headers::new();
+    headers.set("content-type", "text/event-stream; charset=utf-8")?;
+    headers.set("cache-control", "no-cache, no-transform")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    Ok(Response::from_stream(body)?.with_headers(headers))
+}
+
+/// Produces the whole event stream for one question.
+async fn answer(
+    backend: &Backend,
+    key: Option<&str>,
+    author: &str,
+    chat: &ChatRequest,
+    sink: &mut Sink,
+) {
+    let passages = if backend.retrieval {
+        match retrieval::search(chat.question(), backend.passages) {
+            Ok(hits) => {
+                let sources = hits.iter().map(retrieval::source).collect();
+                if !sink.send(&ChatEvent::Sources(sources)) {
+                    return;
+                }
+                Some(
+                    hits.iter()
+                        .map(retrieval::prompt_passage)
+                        .collect::<Vec<_>>(),
+                )
+            }
+            Err(e) => {
+                sink.send(&ChatEvent::error(
+                    "retrieval_failed",
+                    format!("the index could not be searched: {e}"),
+                    false,
+                    None,
+                ));
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let system = system_prompt(author, PERSONA, backend.retrieval);
+    let last_user = user_turn(chat.question(), passages.as_deref());
+    let prior = &chat.messages[..chat.messages.len() - 1];
+    let end = match backend.provider {
+        Provider::Anthropic => {
+            let body = anthropic::body(backend, &system, prior, &last_user);
+            anthropic::run(backend, key, &body, sink).await
+        }
+        Provider::Openai => {
+            let body = openai::body(backend, &system, prior, &last_user);
+            openai::run(backend, key, &body, sink).await
+        }
+    };
+    if let Some(event) = end {
+        sink.send(&event);
+    }
+}

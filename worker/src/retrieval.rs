@@ -1,0 +1,42 @@
+//! Retrieval over the index blob embedded at build time (`build/index.blob`, written by `twin index`),
+//! opened once per isolate without copying.
+
+use std::sync::OnceLock;
+use twin_index::{Hit, PackedIndex};
+use twin_shared::Source;
+use twin_shared::prompt::PromptPassage;
+
+static BLOB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../build/index.blob"));
+static INDEX: OnceLock<Result<PackedIndex, String>> = OnceLock::new();
+
+/// The opened index, or why it could not be opened.
+pub fn index() -> Result<&'static PackedIndex, String> {
+    INDEX
+        .get_or_init(|| PackedIndex::open_static(BLOB).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// The top `limit` passages for a question.
+pub fn search(question: &str, limit: usize) -> Result<Vec<Hit>, String> {
+    index()?.search(question, limit).map_err(|e| e.to_string())
+}
+
+/// What the reader sees of a hit.
+pub fn source(h: &Hit) -> Source {
+    Source {
+        title: h.title.clone(),
+        url: h.url.clone(),
+        snippet: h.snippet.clone(),
+    }
+}
+
+/// What the prompt quotes of a hit.
+pub fn prompt_passage(h: &Hit) -> PromptPassage {
+    PromptPassage {
+        title: h.title.clone(),
+        url: h.url.clone(),
+        date: h.date.clone(),
+        text: h.text.clone(),
+    }
+}

@@ -1,0 +1,137 @@
+//! The small endpoints: health, public config, search, and waking the GPU.
+
+use crate::config::Config;
+use crate::{PROBES, clock, http, retrieval};
+use serde::Deserialize;
+use std::time::Duration;
+use twin_shared::{Probes, PublicConfig, SearchHit, SearchResponse, WarmResponse};
+use worker::{Fetch, Request, Response, Result};
+
+/// Longest query string `/api/search` reads.
+const MAX_Q_CHARS: usize = 2_000;
+
+/// `GET /api/health`.
+pub fn health() -> Result<Response> {
+    http::json(&serde_json::json!({"status": "ok"}), 200)
+}
+
+/// `GET /api/config`: backends as readers may see them, and the probes.
+pub fn config(config: &Config) -> Result<Response> {
+    let probes = Probes::from_toml("content/probes.toml", PROBES)
+        .map(|p| p.probe)
+        .unwrap_or_default();
+    http::json(
+        &PublicConfig {
+            author: config.author.clone(),
+            backends: config.backends.iter().map(|b| b.info()).collect(),
+            probes,
+            search_enabled: config.search_enabled,
+        },
+        200,
+    )
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+    k: Option<usize>,
+}
+
+/// `GET /api/search?q=...&k=5`.
+pub fn search(req: &Request, config: &Config) -> Result<Response> {
+    if !config.search_enabled {
+        return http::error(
+            404,
+            "search_disabled",
+            "search is switched off on this worker (SEARCH_ENABLED)",
+        );
+    }
+    let Ok(query) = req.query::<SearchQuery>() else {
+        return http::error(400, "bad_query", "use /api/search?q=your+question&k=5");
+    };
+    let Some(q) = query.q.filter(|q| !q.trim().is_empty()) else {
+        return http::error(400, "missing_query", "add ?q= with a question");
+    };
+    if q.chars().count() > MAX_Q_CHARS {
+        return http::error(
+            400,
+            "query_too_long",
+            format!("q is over {MAX_Q_CHARS} characters"),
+        );
+    }
+    let started = clock::now_ms();
+    let hits = match retrieval::search(&q, query.k.unwrap_or(5).clamp(1, 20)) {
+        Ok(h) => h,
+        Err(e) => return http::error(500, "retrieval_failed", e),
+    };
+    let took_ms = clock::now_ms() - started;
+    let passages = hits
+        .into_iter()
+        .map(|h| SearchHit {
+            score: h.score,
+            title: h.title,
+            url: h.url,
+            slug: h.slug,
+            snippet: h.snippet,
+        })
+        .collect();
+    http::json(
+        &SearchResponse {
+            query: q,
+            took_ms,
+            passages,
+        },
+        200,
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct WarmBody {
+    backend: Option<String>,
+}
+
+/// How long a wake-up ping waits before it reports `waking`.
+const WARM_WAIT: Duration = Duration::from_secs(3);
+
+/// `POST /api/warm` (body optional: `{"backend": "tuned"}`): pings the cold-start backend's `/health`
+/// so its container starts while the reader reads.
+pub async fn warm(mut req: Request, config: &Config) -> Result<Response> {
+    let body: WarmBody = req.json().await.unwrap_or_default();
+    let backend = match &body.backend {
+        Some(id) => config.backend(id),
+        None => config.backends.iter().find(|b| b.cold_start),
+    };
+    let Some(backend) = backend else {
+        return http::error(
+            400,
+            "unknown_backend",
+            "no such backend, or no backend with a cold start",
+        );
+    };
+    let started = clock::now_ms();
+    let url = format!("{}/health", backend.base_url.trim_end_matches('/'));
+    let state = match worker::Url::parse(&url) {
+        Err(_) => "unreachable",
+        Ok(u) => {
+            let fetch = Fetch::Url(u);
+            let ping = Box::pin(fetch.send());
+            match futures_util::future::select(ping, Box::pin(clock::sleep(WARM_WAIT))).await {
+                futures_util::future::Either::Left((Ok(r), _)) if r.status_code() == 200 => "awake",
+                futures_util::future::Either::Left((Ok(r), _)) if r.status_code() >= 500 => {
+                    "waking"
+                }
+                futures_util::future::Either::Left((Ok(_), _)) => "unreachable",
+                futures_util::future::Either::Left((Err(_), _)) => "waking",
+                futures_util::future::Either::Right(_) => "waking",
+            }
+        }
+    };
+    http::json(
+        &WarmResponse {
+            backend: backend.id.clone(),
+            state: state.into(),
+            elapsed_ms: clock::since(started),
+        },
+        200,
+    )
+}

@@ -1,0 +1,233 @@
+//! Talking to a model backend: sending with a deadline (while telling the reader we wait), mapping HTTP
+//! failures to error events, and reading the upstream SSE stream into chat events. The SSE framing and
+//! the per-protocol decoding live in `twin_shared::upstream`; this is the part that needs `worker::Fetch`.
+
+use crate::clock;
+use crate::sink::Sink;
+use futures_util::StreamExt;
+use futures_util::future::{Either, select};
+use std::time::Duration;
+use twin_shared::upstream::{ProtocolError, SseEvent, Upstream, sse_events};
+use twin_shared::{ChatEvent, Done, Usage};
+use wasm_bindgen::JsValue;
+use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, Response};
+
+/// How often a waiting reader hears from us.
+pub const STATUS_EVERY: Duration = Duration::from_secs(2);
+
+/// What one send attempt came to.
+pub enum Sent {
+    /// Headers arrived.
+    Response(Response),
+    /// The connection failed (refused, reset, DNS).
+    Failed(String),
+    /// Nothing came back within the time allowed.
+    TimedOut,
+    /// The reader left while we waited.
+    ReaderGone,
+}
+
+/// POSTs `body` as JSON to `url`, giving up after `timeout`. Every [`STATUS_EVERY`] while waiting,
+/// `tick(elapsed_ms)` runs (to send a status event); it returns false when the reader has gone.
+pub async fn send(
+    url: &str,
+    headers: &Headers,
+    body: &str,
+    timeout: Duration,
+    mut tick: impl FnMut() -> bool,
+) -> Sent {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post)
+        .with_headers(headers.clone())
+        .with_body(Some(JsValue::from_str(body)));
+    let req = match Request::new_with_init(url, &init) {
+        Ok(r) => r,
+        Err(e) => return Sent::Failed(e.to_string()),
+    };
+    let abort = AbortController::default();
+    let signal = abort.signal();
+    let fetch = Fetch::Request(req);
+    let mut fut = Box::pin(fetch.send_with_signal(&signal));
+    let deadline = clock::now_ms() + timeout.as_millis() as f64;
+    loop {
+        let left = deadline - clock::now_ms();
+        if left <= 0.0 {
+            abort.abort();
+            return Sent::TimedOut;
+        }
+        let wait = STATUS_EVERY.min(Duration::from_millis(left as u64));
+        match select(fut, Box::pin(clock::sleep(wait))).await {
+            Either::Left((Ok(resp), _)) => return Sent::Response(resp),
+            Either::Left((Err(e), _)) => return Sent::Failed(e.to_string()),
+            Either::Right((_, pending)) => {
+                fut = pending;
+                if clock::now_ms() < deadline && !tick() {
+                    abort.abort();
+                    return Sent::ReaderGone;
+                }
+            }
+        }
+    }
+}
+
+/// The `Retry-After` header in whole seconds, if given as seconds.
+pub fn retry_after(resp: &Response) -> Option<u64> {
+    resp.headers()
+        .get("retry-after")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// The error event for a non-200 answer from a backend (never quoting its body: it may echo secrets).
+pub fn http_error(status: u16, retry_after_s: Option<u64>, backend: &str) -> ChatEvent {
+    match status {
+        429 => ChatEvent::error(
+            "rate_limited",
+            format!("{backend} is rate limited; try again shortly"),
+            true,
+            retry_after_s.or(Some(10)),
+        ),
+        529 => ChatEvent::error(
+            "upstream_overloaded",
+            format!("{backend} is overloaded; try again in a moment"),
+            true,
+            retry_after_s,
+        ),
+        401 | 403 => ChatEvent::error(
+            "upstream_auth",
+            format!("{backend} refused the worker's credentials"),
+            false,
+            None,
+        ),
+        400 | 404 | 413 | 422 => ChatEvent::error(
+            "upstream_rejected",
+            format!("{backend} rejected the request (HTTP {status})"),
+            false,
+            None,
+        ),
+        _ => ChatEvent::error(
+            "upstream_error",
+            format!("{backend} failed (HTTP {status})"),
+            true,
+            retry_after_s,
+        ),
+    }
+}
+
+/// How reading a stream ended.
+pub enum Outcome {
+    /// The stream finished properly; send this `done`.
+    Done(Done),
+    /// Send this error event.
+    Error(ChatEvent),
+    /// The reader went away; send nothing.
+    ReaderGone,
+}
+
+/// Reads an upstream SSE body, sending `delta`s as text arrives. `decode` is the protocol's decoder.
+pub async fn consume(
+    resp: &mut Response,
+    sink: &mut Sink,
+    idle: Duration,
+    backend: &str,
+    decode: impl Fn(&SseEvent) -> Result<Vec<Upstream>, ProtocolError>,
+) -> Outcome {
+    let bytes = match resp.stream() {
+        Ok(s) => s,
+        Err(e) => {
+            return Outcome::Error(ChatEvent::error(
+                "upstream_error",
+                format!("{backend}: no body ({e})"),
+                true,
+                None,
+            ));
+        }
+    };
+    let mut events = sse_events(bytes);
+    let mut usage = Usage::default();
+    let mut stop_reason: Option<String> = None;
+    loop {
+        let next = match select(events.next(), Box::pin(clock::sleep(idle))).await {
+            Either::Left((next, _)) => next,
+            Either::Right(_) => {
+                return Outcome::Error(ChatEvent::error(
+                    "upstream_timeout",
+                    format!("{backend} went silent for {} s", idle.as_secs()),
+                    true,
+                    None,
+                ));
+            }
+        };
+        let event = match next {
+            Some(Ok(ev)) => ev,
+            Some(Err(e)) => {
+                return Outcome::Error(ChatEvent::error(
+                    "upstream_dropped",
+                    format!("{backend}'s answer was cut off ({e})"),
+                    true,
+                    None,
+                ));
+            }
+            None => {
+                return Outcome::Error(ChatEvent::error(
+                    "upstream_dropped",
+                    format!("{backend}'s answer ended early"),
+                    true,
+                    None,
+                ));
+            }
+        };
+        let items = match decode(&event) {
+            Ok(items) => items,
+            Err(e) => {
+                return Outcome::Error(ChatEvent::error(
+                    "upstream_protocol",
+                    format!("{backend} sent a malformed stream: {e}"),
+                    true,
+                    None,
+                ));
+            }
+        };
+        for item in items {
+            match item {
+                Upstream::Text(text) => {
+                    if !sink.send(&ChatEvent::Delta { text }) {
+                        return Outcome::ReaderGone;
+                    }
+                }
+                Upstream::Usage { input, output } => {
+                    if let Some(i) = input {
+                        usage.input_tokens = i;
+                    }
+                    if let Some(o) = output {
+                        usage.output_tokens = o;
+                    }
+                }
+                Upstream::Stop(reason) => stop_reason = Some(reason),
+                Upstream::Error { kind, message } => {
+                    let overloaded = kind.contains("overloaded");
+                    let code = if overloaded {
+                        "upstream_overloaded"
+                    } else {
+                        "upstream_error"
+                    };
+                    return Outcome::Error(ChatEvent::error(
+                        code,
+                        format!("{backend}: {message}"),
+                        true,
+                        None,
+                    ));
+                }
+                Upstream::End => {
+                    return Outcome::Done(Done {
+                        stop_reason: stop_reason.unwrap_or_else(|| "end_turn".into()),
+                        usage,
+                        ttft_ms: sink.ttft_ms.unwrap_or_else(|| clock::since(sink.started)),
+                        total_ms: clock::since(sink.started),
+                    });
+                }
+            }
+        }
+    }
+}
