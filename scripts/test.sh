@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test of twin: the native workspace tests, then the wasm32 parity test of the packed index.
-# Expects the tools .ci/run installs (wasm32 target, wasm-bindgen-cli matching the pinned version).
+# Runs every test of twin: the native tests (including the worker end to end under wrangler dev, with
+# real local models), then the wasm32 parity test of the packed index. Expects the tools that
+# scripts/install-tools.sh installs (.ci/run calls it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --workspace
+cargo test
 scripts/wasm-parity.sh

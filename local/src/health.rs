@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 /// The status code of `GET path` on `127.0.0.1:port`, or `None` when nothing answers.
-pub(crate) fn get_status(port: u16, path: &str) -> Option<u16> {
+pub fn get_status(port: u16, path: &str) -> Option<u16> {
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_millis(500)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;

@@ -19,6 +19,8 @@ pub mod stand_in;
 
 pub use assets::{Assets, Model};
 pub use error::LocalError;
+pub use health::get_status;
 pub use llama::{LlamaServer, Role};
 pub use ports::free_port;
+pub use process::ManagedProcess;
 pub use stand_in::{Fault, StandIn};

@@ -1,4 +1,5 @@
-//! A child process that logs to a file, dies with its parent, and is stopped when its handle drops.
+//! A child process that logs to a file, dies with its parent, and is stopped (with every process it
+//! started: it leads its own process group) when its handle drops.
 
 use crate::LocalError;
 use std::fs::File;
@@ -12,7 +13,7 @@ const STOP_GRACE: Duration = Duration::from_secs(3);
 
 /// A running child process.
 #[derive(Debug)]
-pub(crate) struct ManagedProcess {
+pub struct ManagedProcess {
     name: String,
     child: Child,
     log: PathBuf,
@@ -20,17 +21,16 @@ pub(crate) struct ManagedProcess {
 
 impl ManagedProcess {
     /// Spawns `cmd` with stdout and stderr appended to `log`.
-    pub(crate) fn spawn(
-        name: &str,
-        mut cmd: Command,
-        log: &Path,
-    ) -> Result<ManagedProcess, LocalError> {
+    pub fn spawn(name: &str, mut cmd: Command, log: &Path) -> Result<ManagedProcess, LocalError> {
         if let Some(dir) = log.parent() {
             std::fs::create_dir_all(dir)?;
         }
         let out = File::create(log)?;
         let err = out.try_clone()?;
-        cmd.stdin(Stdio::null()).stdout(out).stderr(err);
+        cmd.stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .process_group(0);
         // SAFETY: prctl is async-signal-safe; it asks the kernel to SIGTERM the child when this process
         // dies, so a crashed or killed test leaves no model server behind.
         unsafe {
@@ -50,8 +50,13 @@ impl ManagedProcess {
         })
     }
 
+    /// The log file.
+    pub fn log(&self) -> &Path {
+        &self.log
+    }
+
     /// Polls `ready` until it says yes, the process exits, or `timeout` passes.
-    pub(crate) fn wait_until(
+    pub fn wait_until(
         &mut self,
         timeout: Duration,
         mut ready: impl FnMut() -> bool,
@@ -82,19 +87,20 @@ impl ManagedProcess {
     }
 
     /// The process id.
-    pub(crate) fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// SIGTERM, then SIGKILL after a grace period; always reaps the child.
-    pub(crate) fn stop(&mut self) {
+    pub fn stop(&mut self) {
         if let Ok(Some(_)) = self.child.try_wait() {
             return;
         }
-        if let Ok(pid) = i32::try_from(self.child.id()) {
-            // SAFETY: plain kill(2) on our own child's pid.
+        let group = i32::try_from(self.child.id()).ok();
+        if let Some(pgid) = group {
+            // SAFETY: plain kill(2) on the process group our child leads.
             unsafe {
-                libc::kill(pid, libc::SIGTERM);
+                libc::kill(-pgid, libc::SIGTERM);
             }
         }
         let start = Instant::now();
@@ -103,6 +109,12 @@ impl ManagedProcess {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
+        }
+        if let Some(pgid) = group {
+            // SAFETY: as above; SIGKILL for whatever ignored SIGTERM.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

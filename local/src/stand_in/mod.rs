@@ -328,7 +328,11 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
         Protocol::OpenAi => (
             openai::head(&model),
             deltas.iter().map(|d| openai::delta(&model, d)).collect(),
-            openai::tail(&model),
+            openai::tail(
+                &model,
+                (body["stream_options"]["include_usage"] == true)
+                    .then_some((input_tokens, output_tokens)),
+            ),
         ),
     };
     let mut frames: Vec<Result<String, ()>> = head.into_iter().map(Ok).collect();

@@ -23,12 +23,18 @@ pub(crate) fn delta(model: &str, text: &str) -> String {
     chunk(model, json!({"content": text}), None)
 }
 
-/// The finishing chunk and the `[DONE]` sentinel.
-pub(crate) fn tail(model: &str) -> Vec<String> {
-    vec![
-        chunk(model, json!({}), Some("stop")),
-        "data: [DONE]\n\n".to_string(),
-    ]
+/// The finishing chunk, a usage chunk when the request asked for one (`stream_options.include_usage`, as
+/// vLLM honours it), and the `[DONE]` sentinel.
+pub(crate) fn tail(model: &str, usage: Option<(u64, u64)>) -> Vec<String> {
+    let mut out = vec![chunk(model, json!({}), Some("stop"))];
+    if let Some((input, output)) = usage {
+        let data = json!({"id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": 1_700_000_000u64,
+                          "model": model, "choices": [],
+                          "usage": {"prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output}});
+        out.push(format!("data: {data}\n\n"));
+    }
+    out.push("data: [DONE]\n\n".to_string());
+    out
 }
 
 /// An error object in the stream, as OpenAI-compatible servers send mid-stream.

@@ -1,0 +1,121 @@
+//! Worker benchmarks under `wrangler dev`: the time the worker adds to the first token over calling the
+//! same upstream directly (median and ratio, one run), retrieval time inside the worker, worker startup,
+//! and the bundle size. Run: `cargo bench -p twin-e2e --bench worker`.
+
+use futures_util::StreamExt;
+use std::time::{Duration, Instant};
+use twin_e2e::{Client, Stack};
+use twin_shared::prompt::{system_prompt, user_turn};
+use twin_shared::upstream::{Upstream, openai, sse_events};
+
+const ROUNDS: usize = 15;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Milliseconds to the first content chunk of a direct OpenAI-protocol stream.
+async fn direct_ttft(http: &reqwest::Client, url: &str, body: &serde_json::Value) -> f64 {
+    let start = Instant::now();
+    let r = http
+        .post(url)
+        .json(body)
+        .send()
+        .await
+        .expect("direct request");
+    let mut events = sse_events(r.bytes_stream());
+    while let Some(Ok(ev)) = events.next().await {
+        if let Ok(items) = openai::decode(&ev.data)
+            && items.iter().any(|i| matches!(i, Upstream::Text(_)))
+        {
+            return start.elapsed().as_secs_f64() * 1e3;
+        }
+    }
+    panic!("no text from {url}");
+}
+
+fn gzip_len(path: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("gzip")
+        .arg("-9")
+        .arg("-c")
+        .arg(path)
+        .output()
+        .expect("gzip");
+    out.stdout.len() as u64
+}
+
+fn main() {
+    let stack = Stack::start().expect("stack");
+    println!(
+        "worker startup (wrangler dev, build cached, to a healthy /api/health): {:.1} s",
+        stack.startup.as_secs_f64()
+    );
+    let client = Client::new(&stack.url, "192.0.2.10");
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("http");
+
+    let persona =
+        std::fs::read_to_string(Stack::root().join("content/persona.md")).expect("persona");
+    let question = "Tea or coffee?";
+    for (label, backend, upstream) in [
+        (
+            "stand-in (fixed-speed upstream)",
+            "echo-gpu",
+            stack.stand_in.base_url(),
+        ),
+        ("llama-server SmolLM2", "tuned", stack.llama.base_url()),
+    ] {
+        let body = serde_json::json!({"model": "local", "max_tokens": 48, "stream": true, "messages": [
+            {"role": "system", "content": system_prompt("Ilse Marwick", &persona, false)},
+            {"role": "user", "content": user_turn(question, None)}]});
+        let (mut via, mut direct) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let run = client.ask(backend, question);
+            via.push(run.first_delta.expect("worker delta").as_secs_f64() * 1e3);
+            direct.push(rt.block_on(direct_ttft(
+                &http,
+                &format!("{upstream}/v1/chat/completions"),
+                &body,
+            )));
+        }
+        let (v, d) = (median(via), median(direct));
+        println!(
+            "time to first token, {label}: via worker {v:.1} ms, direct {d:.1} ms (median of {ROUNDS}); worker adds {:.1} ms, ratio {:.2}",
+            v - d,
+            v / d
+        );
+    }
+
+    let timed = |path: &str| {
+        let mut t = Vec::new();
+        for _ in 0..40 {
+            let s = Instant::now();
+            let (status, _) = Client::new(&stack.url, "192.0.2.11").get_json(path);
+            assert_eq!(status, 200, "{path}");
+            t.push(s.elapsed().as_secs_f64() * 1e3);
+        }
+        median(t)
+    };
+    let health = timed("/api/health");
+    let search = timed("/api/search?q=how+did+you+stop+salt+air+wrecking+the+weather+station");
+    println!(
+        "retrieval inside the worker: /api/search {search:.2} ms vs /api/health {health:.2} ms (median of 40) → retrieval ≈ {:.2} ms",
+        search - health
+    );
+
+    let build = Stack::root().join("worker/build");
+    let (js, wasm) = (build.join("index.js"), build.join("index_bg.wasm"));
+    let raw = std::fs::metadata(&js).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
+    let gz = gzip_len(&js) + gzip_len(&wasm);
+    println!(
+        "bundle (index.js + index_bg.wasm, demo index embedded): {:.2} MB raw, {:.2} MB gzip (budget 1.5 MB)",
+        raw as f64 / 1e6,
+        gz as f64 / 1e6
+    );
+    std::thread::sleep(Duration::from_millis(10));
+}
