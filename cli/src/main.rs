@@ -1,6 +1,7 @@
 //! `twin`: the command line for a blog's personal twin: check and index the author's content, search it.
 
 mod content_check;
+mod demo_cmd;
 mod index_cmd;
 mod models_cmd;
 mod search_cmd;
@@ -31,6 +32,8 @@ enum Command {
     Search(search_cmd::Args),
     /// Local model servers (llama.cpp) and the fault stand-in, for development and tests.
     Models(models_cmd::Args),
+    /// Run the whole demo: models, the worker under wrangler dev, the demo blog page with the widget.
+    Demo(demo_cmd::Args),
 }
 
 /// Options shared by commands that read content.
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
         Command::Index(a) => index_cmd::run(a),
         Command::Search(a) => search_cmd::run(a),
         Command::Models(a) => models_cmd::run(a),
+        Command::Demo(a) => demo_cmd::run(a),
     };
     match result {
         Ok(code) => code,

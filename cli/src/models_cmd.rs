@@ -118,7 +118,7 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
 }
 
 /// Installs the Ctrl-C (SIGINT/SIGTERM) handler; the receiver gets a message on each.
-fn ctrl_c() -> anyhow::Result<mpsc::Receiver<()>> {
+pub fn ctrl_c() -> anyhow::Result<mpsc::Receiver<()>> {
     let (tx, rx) = mpsc::channel();
     ctrlc::set_handler(move || {
         let _ = tx.send(());

@@ -2,17 +2,12 @@
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
-use twin_local::{
-    Assets, LlamaServer, LocalError, ManagedProcess, Model, Role, StandIn, free_port, get_status,
-};
+use std::time::Duration;
+use twin_local::wrangler::WranglerDev;
+use twin_local::{Assets, LlamaServer, LocalError, Model, Role, StandIn, free_port};
 
 /// The Anthropic key the worker is given in tests: it must never come back in a response.
 pub const API_KEY: &str = "sk-test-never-shown-7f3a9c";
-
-/// How long wrangler dev may take to build and start the worker (a cold build takes minutes).
-const WRANGLER_READY: Duration = Duration::from_secs(600);
 
 /// The running stack.
 pub struct Stack {
@@ -22,7 +17,7 @@ pub struct Stack {
     pub stand_in: StandIn,
     /// How long `wrangler dev` took from spawn to a healthy `/api/health`.
     pub startup: Duration,
-    _wrangler: ManagedProcess,
+    _wrangler: WranglerDev,
 }
 
 fn backend(id: &str, provider: &str, base: &str, extra: Value) -> Value {
@@ -122,38 +117,20 @@ impl Stack {
                 json!({"secret": "MISSING_SECRET"})
             ),
         ]);
-        let port = free_port()?;
-        let worker_dir = Self::root().join("worker");
-        let mut cmd = Command::new("npx");
-        cmd.current_dir(&worker_dir)
-            .args([
-                "wrangler",
-                "dev",
-                "--local",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-            ])
-            .arg("--var")
-            .arg(format!("BACKENDS:{backends}"))
-            .arg("--var")
-            .arg(format!("ANTHROPIC_API_KEY:{API_KEY}"))
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true");
-        let started = Instant::now();
-        let mut wrangler = ManagedProcess::spawn("wrangler dev", cmd, &logs.join("wrangler.log"))?;
-        eprintln!(
-            "e2e: waiting for wrangler dev on port {port} (builds the worker when needed; log build/logs/e2e/wrangler.log)"
-        );
-        wrangler.wait_until(WRANGLER_READY, || {
-            get_status(port, "/api/health") == Some(200)
-        })?;
+        let vars = [
+            ("BACKENDS", backends.to_string()),
+            ("ANTHROPIC_API_KEY", API_KEY.to_string()),
+        ];
+        let wrangler = WranglerDev::start(
+            &Self::root().join("worker"),
+            &vars,
+            &logs.join("wrangler.log"),
+        )?;
         Ok(Stack {
-            url: format!("http://127.0.0.1:{port}"),
+            url: wrangler.url.clone(),
             llama,
             stand_in,
-            startup: started.elapsed(),
+            startup: wrangler.startup,
             _wrangler: wrangler,
         })
     }

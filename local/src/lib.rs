@@ -7,15 +7,20 @@
 //!   errors and dropped connections mid-stream, a slow cold start, a first byte that never comes,
 //!   malformed SSE, a 303 to a result URL), speaking the exact wire formats of both APIs.
 //!
+//! - [`wrangler::WranglerDev`]: the worker under `wrangler dev` (workerd); [`demo::Demo`]: the whole demo.
+//!
 //! Every process started here is stopped when its handle drops, and dies with the parent process.
 
 mod assets;
+pub mod demo;
 mod error;
 mod health;
 mod llama;
 mod ports;
 mod process;
 pub mod stand_in;
+pub mod static_site;
+pub mod wrangler;
 
 pub use assets::{Assets, Model};
 pub use error::LocalError;

@@ -10,6 +10,7 @@ pub struct ContentError {
 }
 
 impl ContentError {
+    #[cfg(feature = "files")]
     /// Wraps a TOML error with the file name and the 1-based line it points at.
     pub fn from_toml(file: &str, text: &str, e: &toml::de::Error) -> ContentError {
         let line = e.span().map_or(0, |s| {

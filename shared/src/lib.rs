@@ -5,6 +5,7 @@
 pub mod api;
 pub mod chat;
 mod error;
+#[cfg(feature = "files")]
 pub mod eval;
 pub mod event;
 pub mod probes;
@@ -14,6 +15,7 @@ pub mod upstream;
 pub use api::{ApiError, BackendInfo, PublicConfig, SearchHit, SearchResponse, WarmResponse};
 pub use chat::{ChatMessage, ChatRequest, RequestError, Role};
 pub use error::ContentError;
+#[cfg(feature = "files")]
 pub use eval::{AnswerableQuestion, EvalSet, UnanswerableQuestion, VoicePrompt};
 pub use event::{ChatEvent, Done, ErrorEvent, Source, Status, Usage};
 pub use probes::{Probe, Probes};

@@ -1,6 +1,7 @@
 //! Probe buttons (`content/probes.toml`): the questions that show the difference between a twin's voice
 //! and its knowledge. The worker serves them in `/api/config`; the widget shows them as buttons.
 
+#[cfg(feature = "files")]
 use crate::ContentError;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,7 @@ pub struct Probes {
 }
 
 impl Probes {
+    #[cfg(feature = "files")]
     /// Parses `probes.toml`; `file` names it in errors. Ids must be unique and fields non-empty.
     pub fn from_toml(file: &str, text: &str) -> Result<Probes, ContentError> {
         let probes: Probes =
@@ -58,7 +60,7 @@ impl Probes {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "files"))]
 mod tests {
     use super::*;
 

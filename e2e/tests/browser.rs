@@ -1,0 +1,442 @@
+//! Browser end-to-end tests: headless Chromium (driven over CDP by chromiumoxide) on the demo blog page,
+//! against the running demo stack (a real local model for `rag`, the stand-in playing a slow-waking GPU
+//! for `tuned`, the worker under wrangler dev). Needs the widget built (`scripts/build-widget.sh`).
+//!
+//! Own harness like `worker.rs`: one stack and one browser for every check; closes with
+//! `N passed, M failed`. Saves screenshots under `build/screenshots/`.
+
+use chromiumoxide::Page;
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
+};
+use chromiumoxide::page::ScreenshotParams;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use twin_e2e::Stack;
+use twin_local::demo::{Demo, DemoOptions};
+
+/// JS: the widget's shadow root.
+const ROOT: &str = "document.querySelector('#twin-chat').shadowRoot";
+
+struct Ctx {
+    demo: Demo,
+    page: Page,
+    console_errors: Arc<Mutex<Vec<String>>>,
+    shots: PathBuf,
+}
+
+async fn eval(page: &Page, js: &str) -> Value {
+    match page.evaluate(js).await {
+        Ok(r) => r.into_value::<Value>().unwrap_or(Value::Null),
+        Err(e) => panic!("evaluate {js}: {e}"),
+    }
+}
+
+/// Polls `js` until it returns true; panics with `what` after `timeout`.
+async fn wait_for(page: &Page, js: &str, timeout: Duration, what: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        if eval(page, js).await == Value::Bool(true) {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn open(page: &Page, url: &str) {
+    page.goto(url).await.expect("navigate");
+    wait_for(page, &format!("!!document.querySelector('#twin-chat') && !!{ROOT} && {ROOT}.querySelectorAll('.pane').length > 0 && {ROOT}.querySelectorAll('.probe').length > 0"), Duration::from_secs(30), "the widget to load").await;
+}
+
+async fn screenshot(ctx: &Ctx, name: &str) {
+    let params = ScreenshotParams::builder()
+        .format(CaptureScreenshotFormat::Png)
+        .full_page(true)
+        .build();
+    let path = ctx.shots.join(name);
+    ctx.page
+        .save_screenshot(params, &path)
+        .await
+        .expect("screenshot");
+    println!("  screenshot: {}", path.display());
+}
+
+async fn loads_with_two_panes_and_probes(ctx: &Ctx) {
+    let page = &ctx.page;
+    let start = Instant::now();
+    open(page, &ctx.demo.page_url).await;
+    let interactive = eval(page, "performance.now()").await;
+    println!(
+        "  page load to interactive (panes and probes shown): {:.0} ms (navigation to ready {} ms)",
+        interactive.as_f64().unwrap_or(0.0),
+        start.elapsed().as_millis()
+    );
+    let v = eval(
+        page,
+        &format!(
+            "(() => {{ const r = {ROOT}; return {{
+        panes: [...r.querySelectorAll('.pane h3')].map(h => h.textContent),
+        subs: [...r.querySelectorAll('.pane .sub')].map(h => h.textContent),
+        probes: [...r.querySelectorAll('.probe')].map(b => b.dataset.probe),
+        title: r.querySelector('.title').textContent,
+        models: r.querySelector('.models') ? r.querySelector('.models').textContent : '',
+        log: [...r.querySelectorAll('[role=log]')].length,
+        label: r.querySelector('label[for=twin-input]').textContent }}; }})()"
+        ),
+    )
+    .await;
+    assert_eq!(
+        v["panes"],
+        json!(["Retrieval + Haiku", "Fine-tuned Gemma"]),
+        "{v}"
+    );
+    assert_eq!(v["probes"], json!(["knowledge", "thin", "voice"]), "{v}");
+    assert_eq!(v["title"], "Pick a probe below, or type one of your own.");
+    assert!(
+        v["models"].as_str().unwrap_or("").contains("Answering:"),
+        "the page says which models answer: {v}"
+    );
+    assert_eq!(v["log"], 2, "each pane is a polite live log");
+    assert_eq!(v["label"], "Your question");
+}
+
+async fn blog_css_does_not_reach_the_widget(ctx: &Ctx) {
+    let v = eval(
+        &ctx.page,
+        &format!(
+            "(() => {{ const b = {ROOT}.querySelector('.probe'); const s = getComputedStyle(b);
+        const host = getComputedStyle(document.querySelector('article button') || document.body);
+        return {{ bg: s.backgroundColor, font: s.fontFamily }}; }})()"
+        ),
+    )
+    .await;
+    assert_ne!(
+        v["bg"], "rgb(255, 105, 180)",
+        "the blog's hotpink buttons stay out: {v}"
+    );
+    assert!(!v["font"].as_str().unwrap_or("").contains("Comic"), "{v}");
+}
+
+async fn knowledge_probe_streams_into_both_panes(ctx: &Ctx) {
+    let page = &ctx.page;
+    eval(
+        page,
+        &format!("{ROOT}.querySelector('.probe[data-probe=knowledge]').click()"),
+    )
+    .await;
+    // The GPU pane shows its waking status while the stand-in plays a cold start.
+    wait_for(page, &format!("(() => {{ const s = {ROOT}.querySelector('.pane[data-backend=tuned] .status'); return !!s && s.textContent.includes('Waking'); }})()"), Duration::from_secs(20), "the waking status").await;
+    wait_for(
+        page,
+        &format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .sources a').length > 0"),
+        Duration::from_secs(30),
+        "sources",
+    )
+    .await;
+    let hrefs = eval(
+        page,
+        &format!(
+            "[...{ROOT}.querySelectorAll('.pane[data-backend=rag] .sources a')].map(a => a.href)"
+        ),
+    )
+    .await;
+    assert!(
+        hrefs.as_array().expect("hrefs").iter().any(|h| h
+            .as_str()
+            .unwrap_or("")
+            .contains("/posts/driftwood-salt-air/")),
+        "{hrefs}"
+    );
+    for pane in ["rag", "tuned"] {
+        wait_for(page, &format!("(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={pane}]'); return p.querySelector('.a').textContent.trim().length > 0 && !!p.querySelector('.copy'); }})()"), Duration::from_secs(90), &format!("the {pane} answer")).await;
+    }
+    let tuned = eval(
+        page,
+        &format!("{ROOT}.querySelector('.pane[data-backend=tuned] .a').textContent"),
+    )
+    .await;
+    assert!(tuned.as_str().unwrap_or("").contains("stand-in"), "{tuned}");
+    screenshot(ctx, "demo-exchange.png").await;
+}
+
+async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {
+    let page = &ctx.page;
+    let before = eval(
+        page,
+        &format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn').length"),
+    )
+    .await
+    .as_u64()
+    .unwrap_or(0);
+    eval(page, &format!("(() => {{ const t = {ROOT}.querySelector('#twin-input'); t.focus(); t.value = 'Tea or coffee?';
+        t.dispatchEvent(new Event('input', {{bubbles: true}}));
+        t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
+    wait_for(
+        page,
+        &format!(
+            "{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn').length === {}",
+            before + 1
+        ),
+        Duration::from_secs(5),
+        "Enter to send",
+    )
+    .await;
+    wait_for(
+        page,
+        &format!("!!{ROOT}.querySelector('button.stop')"),
+        Duration::from_secs(5),
+        "the stop button while streaming",
+    )
+    .await;
+    eval(page, &format!("{ROOT}.querySelector('#twin-input').dispatchEvent(new KeyboardEvent('keydown', {{key: 'Escape', bubbles: true}}))")).await;
+    wait_for(
+        page,
+        &format!(
+            "!{ROOT}.querySelector('button.stop') && {ROOT}.querySelectorAll('.note').length > 0"
+        ),
+        Duration::from_secs(5),
+        "Escape to stop",
+    )
+    .await;
+}
+
+async fn error_shows_a_message_and_retry_works(ctx: &Ctx) {
+    let page = &ctx.page;
+    open(page, &ctx.demo.page_url.replace("post.html", "flaky.html")).await;
+    eval(
+        page,
+        &format!("{ROOT}.querySelector('.probe[data-probe=voice]').click()"),
+    )
+    .await;
+    wait_for(
+        page,
+        &format!("!!{ROOT}.querySelector('.pane[data-backend=flaky] .error button.retry')"),
+        Duration::from_secs(20),
+        "the error with a retry button",
+    )
+    .await;
+    let msg = eval(
+        page,
+        &format!("{ROOT}.querySelector('.pane[data-backend=flaky] .error').textContent"),
+    )
+    .await;
+    assert!(msg.as_str().unwrap_or("").contains("HTTP 503"), "{msg}");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    eval(
+        page,
+        &format!("{ROOT}.querySelector('.pane[data-backend=flaky] .error button.retry').click()"),
+    )
+    .await;
+    wait_for(
+        page,
+        &format!(
+            "{ROOT}.querySelector('.pane[data-backend=flaky] .a').textContent.includes('stand-in')"
+        ),
+        Duration::from_secs(20),
+        "the retried answer",
+    )
+    .await;
+    assert_eq!(
+        eval(
+            page,
+            &format!("{ROOT}.querySelectorAll('.pane[data-backend=flaky] .error').length")
+        )
+        .await,
+        0
+    );
+}
+
+async fn narrow_window_stacks_the_panes(ctx: &Ctx) {
+    let page = &ctx.page;
+    page.execute(SetDeviceMetricsOverrideParams::new(600, 1000, 1.0, false))
+        .await
+        .expect("viewport");
+    open(page, &ctx.demo.page_url).await;
+    let v = eval(page, &format!("(() => {{ const p = [...{ROOT}.querySelectorAll('.pane')].map(e => e.getBoundingClientRect());
+        return {{ firstBottom: p[0].bottom, secondTop: p[1].top, firstLeft: p[0].left, secondLeft: p[1].left }}; }})()")).await;
+    assert!(
+        v["secondTop"].as_f64() >= v["firstBottom"].as_f64(),
+        "stacked below 700 px: {v}"
+    );
+    assert_eq!(v["firstLeft"], v["secondLeft"], "{v}");
+    screenshot(ctx, "demo-narrow.png").await;
+    page.execute(SetDeviceMetricsOverrideParams::new(1280, 1000, 1.0, false))
+        .await
+        .expect("viewport");
+}
+
+fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(into)?;
+    for entry in std::fs::read_dir(dist)? {
+        let p = entry?.path();
+        if p.is_file()
+            && let Some(name) = p.file_name()
+        {
+            std::fs::copy(&p, into.join(name))?;
+        }
+    }
+    let post = std::fs::read_to_string(dist.join("post.html"))?;
+    std::fs::write(
+        into.join("flaky.html"),
+        post.replace(
+            "<div id=\"twin-chat\"",
+            "<div id=\"twin-chat\" data-backends=\"rag,flaky\"",
+        ),
+    )
+}
+
+fn main() {
+    let root = Stack::root();
+    let dist = root.join("dist/widget");
+    if !dist.join("post.html").is_file() {
+        eprintln!("the widget is not built: run scripts/build-widget.sh");
+        println!("0 passed, 1 failed");
+        std::process::exit(1);
+    }
+    let site = root.join("build/e2e-site");
+    let shots = root.join("build/screenshots");
+    site_with_flaky_page(&dist, &site).expect("test site");
+    std::fs::create_dir_all(&shots).expect("screenshots dir");
+    let opts = DemoOptions {
+        tuned_override: Some(
+            json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": "stand-in GPU waking for 4 s",
+            "provider": "openai", "base_url": "{stand_in}/fault/cold-4", "model": "x", "cold_start": true, "wake_deadline_s": 30}),
+        ),
+        extra_backends: vec![
+            json!({"id": "flaky", "label": "Flaky", "subtitle": "stand-in answering 503 for 4 s",
+            "provider": "openai", "base_url": "{stand_in}/fault/cold-4", "model": "x"}),
+        ],
+        site_root: Some(site),
+        ..Default::default()
+    };
+    let demo = match Demo::start(&root, &opts) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("could not start the demo stack: {e}");
+            println!("0 passed, 1 failed");
+            std::process::exit(1);
+        }
+    };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (passed, failed) = rt.block_on(async move {
+        let profile = tempdir();
+        let config = BrowserConfig::builder()
+            .chrome_executable("/usr/bin/chromium")
+            .no_sandbox()
+            .user_data_dir(&profile)
+            .window_size(1280, 1000)
+            .args([
+                "--headless=new",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .build()
+            .expect("browser config");
+        let (mut browser, mut handler) = Browser::launch(config).await.expect("launch chromium");
+        let events = tokio::spawn(async move {
+            while let Some(h) = handler.next().await {
+                if h.is_err() {
+                    break;
+                }
+            }
+        });
+        let page = browser.new_page("about:blank").await.expect("page");
+        let console_errors = Arc::new(Mutex::new(Vec::new()));
+        let mut console = page
+            .event_listener::<EventConsoleApiCalled>()
+            .await
+            .expect("console events");
+        let mut thrown = page
+            .event_listener::<EventExceptionThrown>()
+            .await
+            .expect("exceptions");
+        let errs = console_errors.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = console.next().await {
+                if ev.r#type == ConsoleApiCalledType::Error {
+                    errs.lock()
+                        .map(|mut e| e.push(format!("{:?}", ev.args)))
+                        .ok();
+                }
+            }
+        });
+        let errs = console_errors.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = thrown.next().await {
+                errs.lock()
+                    .map(|mut e| e.push(ev.exception_details.text.clone()))
+                    .ok();
+            }
+        });
+        let ctx = Arc::new(Ctx {
+            demo,
+            page,
+            console_errors,
+            shots,
+        });
+        let (mut passed, mut failed) = (0, 0);
+        macro_rules! check {
+            ($name:ident) => {{
+                let t = Instant::now();
+                let c = ctx.clone();
+                let r = tokio::spawn(async move { $name(&c).await }).await;
+                let ms = t.elapsed().as_millis();
+                match r {
+                    Ok(()) => {
+                        passed += 1;
+                        println!("test {} ... ok ({ms} ms)", stringify!($name));
+                    }
+                    Err(_) => {
+                        failed += 1;
+                        println!("test {} ... FAILED ({ms} ms)", stringify!($name));
+                    }
+                }
+            }};
+        }
+        check!(loads_with_two_panes_and_probes);
+        check!(blog_css_does_not_reach_the_widget);
+        check!(knowledge_probe_streams_into_both_panes);
+        check!(keyboard_enter_sends_and_escape_stops);
+        check!(error_shows_a_message_and_retry_works);
+        check!(narrow_window_stacks_the_panes);
+        let errors = ctx
+            .console_errors
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default();
+        if errors.is_empty() {
+            passed += 1;
+            println!("test no_console_errors ... ok");
+        } else {
+            failed += 1;
+            println!("test no_console_errors ... FAILED: {errors:?}");
+        }
+        let _ = browser.close().await;
+        events.abort();
+        // Stop the demo stack (models, wrangler dev, the site) before reporting.
+        drop(ctx);
+        (passed, failed)
+    });
+    println!("{passed} passed, {failed} failed");
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}
+
+fn tempdir() -> PathBuf {
+    let p = std::env::temp_dir().join(format!("twin-chromium-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    let _ = std::fs::create_dir_all(&p);
+    p
+}

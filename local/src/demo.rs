@@ -1,0 +1,165 @@
+//! The whole demo stack: local model servers (or the real services when their keys are set), the worker
+//! under `wrangler dev`, and the demo blog page with the widget, all on loopback; stopped on drop.
+
+use crate::stand_in::StandIn;
+use crate::static_site::StaticSite;
+use crate::wrangler::WranglerDev;
+use crate::{Assets, LlamaServer, LocalError, Model, Role};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// What answers in the demo.
+#[derive(Debug, Clone, Default)]
+pub struct DemoOptions {
+    /// Use the real Anthropic API with this key (the `rag` pane).
+    pub anthropic_key: Option<String>,
+    /// The Anthropic model id.
+    pub anthropic_model: String,
+    /// Use this OpenAI-compatible GPU service (the `tuned` pane), with an optional bearer token.
+    pub gpu_url: Option<String>,
+    pub gpu_token: Option<String>,
+    /// The GPU pane's local model when no GPU service is set (with its LoRA, when there is one).
+    pub gpu_model: Option<Model>,
+    pub gpu_lora: Option<PathBuf>,
+    /// Extra backends (JSON objects) appended after `rag` and `tuned` (tests add fault backends).
+    pub extra_backends: Vec<Value>,
+    /// Replace the `tuned` backend entirely (tests point it at a slow-starting stand-in).
+    pub tuned_override: Option<Value>,
+    /// Serve the page from here instead of `dist/widget` (tests add pages beside the built widget).
+    pub site_root: Option<PathBuf>,
+}
+
+/// The running demo.
+pub struct Demo {
+    /// The demo blog post with the widget.
+    pub page_url: String,
+    pub worker_url: String,
+    /// One line per pane saying which model answers it.
+    pub answering: Vec<String>,
+    pub stand_in: StandIn,
+    pub worker: WranglerDev,
+    _site: StaticSite,
+    _servers: Vec<LlamaServer>,
+}
+
+impl Demo {
+    /// Starts everything. `root` is the repository; the widget must be built into `dist/widget`.
+    pub fn start(root: &Path, opts: &DemoOptions) -> Result<Demo, LocalError> {
+        let logs = root.join("build/logs/demo");
+        let mut servers = Vec::new();
+        let mut answering = Vec::new();
+        let needs_local = opts.anthropic_key.is_none()
+            || (opts.gpu_url.is_none() && opts.tuned_override.is_none());
+        let assets = if needs_local {
+            Some(Assets::ensure()?)
+        } else {
+            None
+        };
+        let local = || {
+            assets.as_ref().ok_or_else(|| LocalError::Setup {
+                script: "demo".into(),
+                detail: "local model assets were not prepared".into(),
+            })
+        };
+        let rag = match &opts.anthropic_key {
+            Some(_) => {
+                answering.push(format!(
+                    "Retrieval + Haiku: Anthropic API, {}",
+                    opts.anthropic_model
+                ));
+                json!({"id": "rag", "label": "Retrieval + Haiku", "subtitle": format!("anthropic api · {} · with retrieval", opts.anthropic_model),
+                       "provider": "anthropic", "base_url": "https://api.anthropic.com", "model": opts.anthropic_model,
+                       "secret": "ANTHROPIC_API_KEY", "retrieval": true, "max_tokens": 600})
+            }
+            None => {
+                let s = LlamaServer::start(local()?, Role::Haiku, Model::SmolLm2, None, &logs)?;
+                answering.push(format!(
+                    "Retrieval + Haiku: local {} under llama.cpp, standing in for Haiku",
+                    Model::SmolLm2.alias()
+                ));
+                let v = json!({"id": "rag", "label": "Retrieval + Haiku", "subtitle": "local SmolLM2-135M standing in for Haiku · with retrieval",
+                               "provider": "anthropic", "base_url": s.base_url(), "model": "local", "retrieval": true, "max_tokens": 200});
+                servers.push(s);
+                v
+            }
+        };
+        let tuned = match (&opts.tuned_override, &opts.gpu_url) {
+            (Some(v), _) => {
+                answering.push("Fine-tuned Gemma: test override".into());
+                v.clone()
+            }
+            (None, Some(url)) => {
+                answering.push(format!("Fine-tuned Gemma: GPU service at {url}"));
+                let mut v = json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": "GPU · cold start ~60s",
+                                   "provider": "openai", "base_url": url, "model": "twin-gemma", "cold_start": true, "max_tokens": 400});
+                if opts.gpu_token.is_some() {
+                    v["secret"] = json!("GPU_TOKEN");
+                }
+                v
+            }
+            (None, None) => {
+                let model = opts.gpu_model.unwrap_or(Model::SmolLm2);
+                let s = LlamaServer::start(
+                    local()?,
+                    Role::Gpu,
+                    model,
+                    opts.gpu_lora.as_deref(),
+                    &logs,
+                )?;
+                let what = match &opts.gpu_lora {
+                    Some(l) => format!(
+                        "{} + LoRA {}",
+                        model.alias(),
+                        l.file_name().and_then(|n| n.to_str()).unwrap_or("adapter")
+                    ),
+                    None => model.alias().to_string(),
+                };
+                answering.push(format!(
+                    "Fine-tuned Gemma: local {what} under llama.cpp, standing in for the GPU"
+                ));
+                let v = json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": format!("local {what} standing in for the GPU"),
+                               "provider": "openai", "base_url": s.base_url(), "model": "local", "cold_start": true, "max_tokens": 200});
+                servers.push(s);
+                v
+            }
+        };
+        let stand_in = StandIn::start()?;
+        let mut backends = vec![rag, tuned];
+        backends.extend(opts.extra_backends.iter().map(|b| {
+            let mut b = b.clone();
+            if let Some(u) = b["base_url"].as_str() {
+                b["base_url"] = json!(u.replace("{stand_in}", &stand_in.base_url()));
+            }
+            b
+        }));
+        // The worker must allow the page's origin, and the page must know the worker's URL: pick the
+        // page's port first, start the worker allowing it, then serve the page on it.
+        let site_root = opts
+            .site_root
+            .clone()
+            .unwrap_or_else(|| root.join("dist/widget"));
+        let site_port = crate::free_port()?;
+        let page_origin = format!("http://127.0.0.1:{site_port}");
+        let mut vars = vec![
+            ("BACKENDS", Value::Array(backends).to_string()),
+            ("ALLOWED_ORIGINS", page_origin.clone()),
+        ];
+        if let Some(k) = &opts.anthropic_key {
+            vars.push(("ANTHROPIC_API_KEY", k.clone()));
+        }
+        if let Some(t) = &opts.gpu_token {
+            vars.push(("GPU_TOKEN", t.clone()));
+        }
+        let worker = WranglerDev::start(&root.join("worker"), &vars, &logs.join("wrangler.log"))?;
+        let site = StaticSite::start(&site_root, &worker.url, site_port)?;
+        Ok(Demo {
+            page_url: format!("{}/post.html", site.url),
+            worker_url: worker.url.clone(),
+            answering,
+            stand_in,
+            worker,
+            _site: site,
+            _servers: servers,
+        })
+    }
+}

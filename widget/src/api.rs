@@ -1,0 +1,124 @@
+//! Talking to the worker: `/api/config`, `/api/warm`, and the streamed `/api/chat`. The widget never
+//! talks to a model and holds no secret.
+
+use crate::sse;
+use futures_util::StreamExt;
+use js_sys::Uint8Array;
+use twin_shared::{ChatEvent, ChatRequest, PublicConfig};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Request, RequestInit, Response};
+
+/// A failed request, in words for the reader.
+pub type ApiResult<T> = Result<T, String>;
+
+async fn fetch(url: &str, init: &RequestInit) -> ApiResult<Response> {
+    let window = web_sys::window().ok_or("no window")?;
+    let req =
+        Request::new_with_str_and_init(url, init).map_err(|_| "bad request URL".to_string())?;
+    let resp = JsFuture::from(window.fetch_with_request(&req))
+        .await
+        .map_err(|_| {
+            "the twin could not be reached; check your connection and try again".to_string()
+        })?;
+    resp.dyn_into::<Response>()
+        .map_err(|_| "unexpected response".to_string())
+}
+
+async fn text(resp: &Response) -> String {
+    match resp.text() {
+        Ok(p) => JsFuture::from(p)
+            .await
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// The message of a refused request's `{"error": {"message"}}` body.
+async fn refusal(resp: &Response) -> String {
+    let body = text(resp).await;
+    let msg = serde_json::from_str::<twin_shared::ApiError>(&body)
+        .map(|e| e.error.message)
+        .unwrap_or_default();
+    if resp.status() == 429 {
+        let after = resp
+            .headers()
+            .get("retry-after")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "60".into());
+        return format!("Too many questions at once. Try again in {after} seconds.");
+    }
+    if msg.is_empty() {
+        format!("The twin answered HTTP {}.", resp.status())
+    } else {
+        msg
+    }
+}
+
+/// `GET /api/config`.
+pub async fn config(endpoint: &str) -> ApiResult<PublicConfig> {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    let resp = fetch(&format!("{endpoint}/api/config"), &init).await?;
+    if !resp.ok() {
+        return Err(refusal(&resp).await);
+    }
+    serde_json::from_str(&text(&resp).await)
+        .map_err(|e| format!("the twin's configuration is unreadable: {e}"))
+}
+
+/// `POST /api/warm`, fire and forget: the GPU's cold start overlaps the reader's reading.
+pub async fn warm(endpoint: &str) {
+    let init = RequestInit::new();
+    init.set_method("POST");
+    let _ = fetch(&format!("{endpoint}/api/warm"), &init).await;
+}
+
+/// `POST /api/chat`: calls `on_event` for each event as it arrives. Returns an error text if the request
+/// was refused or the stream broke (events already delivered stay delivered).
+pub async fn chat(
+    endpoint: &str,
+    req: &ChatRequest,
+    signal: &AbortSignal,
+    mut on_event: impl FnMut(ChatEvent),
+) -> ApiResult<()> {
+    let body = serde_json::to_string(req).map_err(|e| e.to_string())?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(&body));
+    init.set_signal(Some(signal));
+    let headers = web_sys::Headers::new().map_err(|_| "headers".to_string())?;
+    let _ = headers.set("content-type", "application/json");
+    init.set_headers(&headers);
+    let resp = fetch(&format!("{endpoint}/api/chat"), &init).await?;
+    if !resp.ok() {
+        return Err(refusal(&resp).await);
+    }
+    let body = resp.body().ok_or("the answer had no body")?;
+    let mut events = Box::pin(sse::chat_events(body));
+    while let Some(item) = events.next().await {
+        match item {
+            Ok(event) => on_event(event),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Copies text to the clipboard.
+pub async fn copy(text: &str) -> bool {
+    let Some(w) = web_sys::window() else {
+        return false;
+    };
+    JsFuture::from(w.navigator().clipboard().write_text(text))
+        .await
+        .is_ok()
+}
+
+/// Bytes of a `Uint8Array` chunk.
+pub fn bytes(v: &JsValue) -> Vec<u8> {
+    Uint8Array::new(v).to_vec()
+}

@@ -1,0 +1,253 @@
+//! A safe subset of markdown for answers: paragraphs, headings (as bold lines), `-`/`1.` lists, fenced
+//! code, inline code, **bold**, *emphasis* and http(s) links, built as DOM nodes. Everything else,
+//! raw HTML included, is shown as text, never parsed as markup.
+//!
+//! Hand-written rather than pulldown-cmark: that crate (with its HTML entity and Unicode tables) made up
+//! 57 KB of the widget's 151 KB brotli; this subset is what a chat answer uses.
+
+use leptos::prelude::*;
+
+enum Block {
+    Para(String),
+    Heading(String),
+    List { ordered: bool, items: Vec<String> },
+    Code(String),
+}
+
+enum Inline {
+    Text(String),
+    Code(String),
+    Strong(Vec<Inline>),
+    Em(Vec<Inline>),
+    Link(String, Vec<Inline>),
+}
+
+/// Whether a link target may become a clickable link.
+fn safe_url(url: &str) -> bool {
+    let u = url.trim().to_ascii_lowercase();
+    u.starts_with("https://") || u.starts_with("http://") || u.starts_with("mailto:")
+}
+
+fn list_item(line: &str) -> Option<(bool, &str)> {
+    let t = line.trim_start();
+    if let Some(rest) = t
+        .strip_prefix("- ")
+        .or_else(|| t.strip_prefix("* "))
+        .or_else(|| t.strip_prefix("+ "))
+    {
+        return Some((false, rest));
+    }
+    let digits = t.bytes().take_while(u8::is_ascii_digit).count();
+    let rest = &t[digits..];
+    if digits > 0 && (rest.starts_with(". ") || rest.starts_with(") ")) {
+        return Some((true, &rest[2..]));
+    }
+    None
+}
+
+fn blocks(md: &str) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut para: Vec<&str> = Vec::new();
+    let mut code: Option<Vec<&str>> = None;
+    let flush = |para: &mut Vec<&str>, out: &mut Vec<Block>| {
+        if !para.is_empty() {
+            out.push(Block::Para(para.join(" ")));
+            para.clear();
+        }
+    };
+    for line in md.lines() {
+        if let Some(lines) = code.as_mut() {
+            if line.trim_start().starts_with("```") {
+                out.push(Block::Code(lines.join("\n")));
+                code = None;
+            } else {
+                lines.push(line);
+            }
+            continue;
+        }
+        let trimmed = line.trim();
+        if trimmed.starts_with("```") {
+            flush(&mut para, &mut out);
+            code = Some(Vec::new());
+        } else if trimmed.is_empty() {
+            flush(&mut para, &mut out);
+        } else if let Some((ordered, item)) = list_item(line) {
+            flush(&mut para, &mut out);
+            match out.last_mut() {
+                Some(Block::List { ordered: o, items }) if *o == ordered => {
+                    items.push(item.to_string())
+                }
+                _ => out.push(Block::List {
+                    ordered,
+                    items: vec![item.to_string()],
+                }),
+            }
+        } else if trimmed.starts_with('#') && trimmed.trim_start_matches('#').starts_with(' ') {
+            flush(&mut para, &mut out);
+            out.push(Block::Heading(
+                trimmed.trim_start_matches('#').trim().to_string(),
+            ));
+        } else {
+            para.push(trimmed);
+        }
+    }
+    if let Some(lines) = code {
+        out.push(Block::Code(lines.join("\n")));
+    }
+    flush(&mut para, &mut out);
+    out
+}
+
+/// Finds `close` in `s` after at least one character.
+fn closing(s: &str, close: &str) -> Option<usize> {
+    s.get(1..)?.find(close).map(|i| i + 1)
+}
+
+fn inlines(s: &str) -> Vec<Inline> {
+    let mut out = Vec::new();
+    let mut text = String::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        let taken = if let Some(r) = rest.strip_prefix('`') {
+            r.find('`')
+                .map(|end| (Inline::Code(r[..end].to_string()), 2 + end))
+        } else if let Some(r) = rest.strip_prefix("**") {
+            closing(r, "**").map(|end| (Inline::Strong(inlines(&r[..end])), 4 + end))
+        } else if let Some(r) = rest.strip_prefix('*').or_else(|| rest.strip_prefix('_')) {
+            let mark = &rest[..1];
+            closing(r, mark).map(|end| (Inline::Em(inlines(&r[..end])), 2 + end))
+        } else if let Some(r) = rest.strip_prefix('[') {
+            r.find("](").and_then(|mid| {
+                let after = &r[mid + 2..];
+                after.find(')').map(|end| {
+                    let url = &after[..end];
+                    let label = inlines(&r[..mid]);
+                    let node = if safe_url(url) {
+                        Inline::Link(url.trim().to_string(), label)
+                    } else {
+                        Inline::Text(format!("[{}]({url})", &r[..mid]))
+                    };
+                    (node, 1 + mid + 2 + end + 1)
+                })
+            })
+        } else {
+            None
+        };
+        match taken {
+            Some((node, len)) => {
+                if !text.is_empty() {
+                    out.push(Inline::Text(std::mem::take(&mut text)));
+                }
+                out.push(node);
+                rest = &rest[len..];
+            }
+            None => {
+                text.push(c);
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+    }
+    if !text.is_empty() {
+        out.push(Inline::Text(text));
+    }
+    out
+}
+
+fn render_inlines(nodes: Vec<Inline>) -> AnyView {
+    nodes
+        .into_iter()
+        .map(|n| match n {
+            Inline::Text(t) => t.into_any(),
+            Inline::Code(t) => view! { <code>{t}</code> }.into_any(),
+            Inline::Strong(c) => view! { <strong>{render_inlines(c)}</strong> }.into_any(),
+            Inline::Em(c) => view! { <em>{render_inlines(c)}</em> }.into_any(),
+            Inline::Link(href, c) => {
+                view! { <a href=href target="_blank" rel="noopener noreferrer">{render_inlines(c)}</a> }.into_any()
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+/// Renders an answer's markdown.
+pub fn markdown(md: &str) -> AnyView {
+    blocks(md)
+        .into_iter()
+        .map(|b| match b {
+            Block::Para(t) => view! { <p>{render_inlines(inlines(&t))}</p> }.into_any(),
+            Block::Heading(t) => view! { <p><strong>{render_inlines(inlines(&t))}</strong></p> }.into_any(),
+            Block::Code(t) => view! { <pre><code>{t}</code></pre> }.into_any(),
+            Block::List { ordered: false, items } => {
+                view! { <ul>{items.into_iter().map(|i| view! { <li>{render_inlines(inlines(&i))}</li> }).collect_view()}</ul> }
+                    .into_any()
+            }
+            Block::List { ordered: true, items } => {
+                view! { <ol>{items.into_iter().map(|i| view! { <li>{render_inlines(inlines(&i))}</li> }).collect_view()}</ol> }
+                    .into_any()
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shape(md: &str) -> Vec<String> {
+        blocks(md)
+            .into_iter()
+            .map(|b| match b {
+                Block::Para(t) => format!("p:{t}"),
+                Block::Heading(t) => format!("h:{t}"),
+                Block::Code(t) => format!("code:{t}"),
+                Block::List { ordered, items } => {
+                    format!("{}:{}", if ordered { "ol" } else { "ul" }, items.join("|"))
+                }
+            })
+            .collect()
+    }
+
+    fn inline_shape(s: &str) -> String {
+        fn walk(n: &[Inline]) -> String {
+            n.iter()
+                .map(|i| match i {
+                    Inline::Text(t) => t.clone(),
+                    Inline::Code(t) => format!("<code>{t}</code>"),
+                    Inline::Strong(c) => format!("<b>{}</b>", walk(c)),
+                    Inline::Em(c) => format!("<i>{}</i>", walk(c)),
+                    Inline::Link(u, c) => format!("<a {u}>{}</a>", walk(c)),
+                })
+                .collect()
+        }
+        walk(&inlines(s))
+    }
+
+    #[test]
+    fn blocks_and_inlines() {
+        assert_eq!(
+            shape("# Title\nline one\nline two\n\n- a\n- b\n1. x\n```\n<b>code</b>\n```\nend"),
+            [
+                "h:Title",
+                "p:line one line two",
+                "ul:a|b",
+                "ol:x",
+                "code:<b>code</b>",
+                "p:end"
+            ]
+        );
+        assert_eq!(
+            inline_shape("a **b** *c* `d` [e](https://x.example)"),
+            "a <b>b</b> <i>c</i> <code>d</code> <a https://x.example>e</a>"
+        );
+        assert_eq!(
+            inline_shape("[bad](javascript:alert(1))"),
+            "[bad](javascript:alert(1))",
+            "only http(s) links"
+        );
+        assert_eq!(
+            inline_shape("<script>x</script> 2*3 a_b"),
+            "<script>x</script> 2*3 a_b"
+        );
+    }
+}

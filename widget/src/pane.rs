@@ -1,0 +1,92 @@
+//! One backend's pane: its label and subtitle, the conversation with sources, waking status, errors with
+//! retry, and copy. Answers are announced politely to screen readers (`role="log"`).
+
+use crate::api;
+use crate::markdown::markdown;
+use crate::state::{PaneState, Turn};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn Pane(pane: PaneState) -> impl IntoView {
+    let label = pane.backend.label.clone();
+    let subtitle = pane.backend.subtitle.clone();
+    let heading_id = format!("twin-pane-{}", pane.backend.id);
+    let labelled_by = heading_id.clone();
+    let backend_id = pane.backend.id.clone();
+    let turns = pane.turns;
+    let retry_pane = pane.clone();
+    view! {
+        <section class="pane" aria-labelledby=labelled_by data-backend=backend_id>
+            <header>
+                <h3 id=heading_id>{label}</h3>
+                <p class="sub">{subtitle}</p>
+            </header>
+            <div class="log" role="log" aria-live="polite" aria-relevant="additions text">
+                {move || {
+                    let list = turns.get();
+                    let n = list.len();
+                    list.into_iter()
+                        .enumerate()
+                        .map(|(i, t)| view_turn(t, i + 1 == n, retry_pane.clone()))
+                        .collect_view()
+                }}
+            </div>
+        </section>
+    }
+}
+
+fn view_turn(t: Turn, last: bool, pane: PaneState) -> impl IntoView {
+    let sources = (!t.sources.is_empty()).then(|| {
+        view! {
+            <ul class="sources" aria-label="Posts this answer draws on">
+                {t.sources.iter().map(|s| view! {
+                    <li>
+                        <a href=s.url.clone() target="_blank" rel="noopener">{s.title.clone()}</a>
+                        <span class="snippet">{s.snippet.clone()}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        }
+    });
+    let status = t.status.clone().filter(|_| t.streaming).map(|s| {
+        view! { <p class="status" role="status">{s.message}" "<span class="elapsed">{format!("{} s", s.elapsed_ms / 1000)}</span></p> }
+    });
+    let thinking = (t.streaming && t.answer.is_empty() && t.status.is_none())
+        .then(|| view! { <p class="status">"Thinking…"</p> });
+    let failure = t.failure.clone().map(|f| {
+        let retry = (last && f.retryable).then(|| {
+            let p = pane.clone();
+            view! { <button class="retry" on:click=move |_| p.retry()>"Try again"</button> }
+        });
+        view! { <div class="error" role="alert"><span>{f.message}</span>{retry}</div> }
+    });
+    let answer_text = t.answer.clone();
+    let copy = (!t.streaming && !t.answer.is_empty()).then(move || {
+        let text = answer_text.clone();
+        let copied = RwSignal::new(false);
+        view! {
+            <button class="copy" aria-label="Copy this answer" on:click=move |_| {
+                let text = text.clone();
+                spawn_local(async move {
+                    if api::copy(&text).await {
+                        copied.set(true);
+                    }
+                });
+            }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+        }
+    });
+    let stopped = t.stopped.then(|| view! { <p class="note">"Stopped."</p> });
+    view! {
+        <article class="turn">
+            <p class="q">{t.question.clone()}</p>
+            {sources}
+            {status}
+            {thinking}
+            <div class="a">{markdown(&t.answer)}</div>
+            {stopped}
+            {failure}
+            {copy}
+        </article>
+    }
+}

@@ -1,0 +1,200 @@
+//! One pane's conversation: its turns as they stream in, and the request in flight (to stop it).
+
+use crate::api;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use twin_shared::{BackendInfo, ChatEvent, ChatMessage, ChatRequest, Done, Role, Source, Status};
+use web_sys::AbortController;
+
+/// Turns kept in the conversation sent to the worker (its limit is 20 messages; each turn is two).
+const MAX_HISTORY_TURNS: usize = 9;
+
+/// A failure shown under an answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub message: String,
+    pub retryable: bool,
+}
+
+/// One question and its answer so far.
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct Turn {
+    pub question: String,
+    pub answer: String,
+    pub sources: Vec<Source>,
+    /// The latest waiting status (GPU waking), cleared when text arrives.
+    pub status: Option<Status>,
+    pub failure: Option<Failure>,
+    pub done: Option<Done>,
+    pub streaming: bool,
+    pub stopped: bool,
+}
+
+impl Turn {
+    fn apply(&mut self, event: ChatEvent) {
+        match event {
+            ChatEvent::Sources(s) => self.sources = s,
+            ChatEvent::Status(s) => self.status = Some(s),
+            ChatEvent::Delta { text } => {
+                self.status = None;
+                self.answer.push_str(&text);
+            }
+            ChatEvent::Done(d) => {
+                self.status = None;
+                self.done = Some(d);
+            }
+            ChatEvent::Error(e) => {
+                self.status = None;
+                let message = match (e.code.as_str(), e.retry_after_s) {
+                    ("rate_limited", Some(s)) => {
+                        format!("Too many questions right now. Try again in {s} seconds.")
+                    }
+                    ("gpu_unavailable", _) => {
+                        format!("{} The GPU may still be waking; try again.", e.message)
+                    }
+                    _ => e.message,
+                };
+                self.failure = Some(Failure {
+                    message,
+                    retryable: e.retryable,
+                });
+            }
+        }
+    }
+}
+
+/// A pane: which backend, and its conversation.
+#[derive(Clone)]
+pub struct PaneState {
+    pub backend: BackendInfo,
+    pub endpoint: String,
+    pub turns: RwSignal<Vec<Turn>>,
+    abort: RwSignal<Option<AbortController>, LocalStorage>,
+}
+
+impl PaneState {
+    pub fn new(backend: BackendInfo, endpoint: String) -> PaneState {
+        PaneState {
+            backend,
+            endpoint,
+            turns: RwSignal::new(Vec::new()),
+            abort: RwSignal::new_local(None),
+        }
+    }
+
+    /// Whether an answer is streaming.
+    pub fn busy(&self) -> bool {
+        self.turns.with(|t| t.last().is_some_and(|t| t.streaming))
+    }
+
+    /// Asks `question` in this pane's conversation.
+    pub fn ask(&self, question: String, probe: Option<String>) {
+        self.stop();
+        let mut messages: Vec<ChatMessage> = Vec::new();
+        self.turns.with_untracked(|turns| {
+            let done: Vec<&Turn> = turns
+                .iter()
+                .filter(|t| t.failure.is_none() && !t.answer.trim().is_empty())
+                .collect();
+            for t in done.iter().rev().take(MAX_HISTORY_TURNS).rev() {
+                messages.push(ChatMessage {
+                    role: Role::User,
+                    content: t.question.clone(),
+                });
+                messages.push(ChatMessage {
+                    role: Role::Assistant,
+                    content: t.answer.clone(),
+                });
+            }
+        });
+        messages.push(ChatMessage {
+            role: Role::User,
+            content: question.clone(),
+        });
+        let req = ChatRequest {
+            backend: self.backend.id.clone(),
+            messages,
+            probe,
+        };
+        self.turns.update(|t| {
+            t.push(Turn {
+                question,
+                streaming: true,
+                ..Default::default()
+            })
+        });
+        let Ok(controller) = AbortController::new() else {
+            return;
+        };
+        let signal = controller.signal();
+        self.abort.set(Some(controller));
+        let turns = self.turns;
+        let abort = self.abort;
+        let endpoint = self.endpoint.clone();
+        spawn_local(async move {
+            let result = api::chat(&endpoint, &req, &signal, |event| {
+                turns.update(|t| {
+                    if let Some(last) = t.last_mut() {
+                        last.apply(event);
+                    }
+                })
+            })
+            .await;
+            turns.update(|t| {
+                if let Some(last) = t.last_mut() {
+                    last.streaming = false;
+                    if let Err(message) = result
+                        && !last.stopped
+                        && last.failure.is_none()
+                    {
+                        last.failure = Some(Failure {
+                            message,
+                            retryable: true,
+                        });
+                    }
+                    if last.done.is_none() && last.failure.is_none() && !last.stopped {
+                        last.failure = Some(Failure {
+                            message: "The answer ended early.".into(),
+                            retryable: true,
+                        });
+                    }
+                }
+            });
+            abort.set(None);
+        });
+    }
+
+    /// Stops the answer in flight, keeping what arrived.
+    pub fn stop(&self) {
+        if let Some(c) = self.abort.get_untracked() {
+            self.turns.update(|t| {
+                if let Some(last) = t.last_mut().filter(|l| l.streaming) {
+                    last.stopped = true;
+                    last.streaming = false;
+                    last.status = None;
+                }
+            });
+            c.abort();
+            self.abort.set(None);
+        }
+    }
+
+    /// Asks the last question again (after a retryable failure).
+    pub fn retry(&self) {
+        let last = self
+            .turns
+            .with_untracked(|t| t.last().map(|l| l.question.clone()));
+        if let Some(q) = last {
+            self.turns.update(|t| {
+                t.pop();
+            });
+            self.ask(q, None);
+        }
+    }
+
+    /// Starts a new conversation.
+    pub fn clear(&self) {
+        self.stop();
+        self.turns.set(Vec::new());
+    }
+}
