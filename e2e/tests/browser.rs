@@ -38,14 +38,21 @@ async fn eval(page: &Page, js: &str) -> Value {
     }
 }
 
-/// Polls `js` until it returns true; panics with `what` after `timeout`.
+/// Polls `js` until it returns true; panics with `what` (and the widget's text) after `timeout`.
 async fn wait_for(page: &Page, js: &str, timeout: Duration, what: &str) -> Duration {
     let start = Instant::now();
     loop {
         if eval(page, js).await == Value::Bool(true) {
             return start.elapsed();
         }
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
+        if start.elapsed() >= timeout {
+            let shown = eval(
+                page,
+                &format!("{ROOT} ? {ROOT}.querySelector('.panes').innerText : 'no widget'"),
+            )
+            .await;
+            panic!("timed out waiting for {what}; the widget shows: {shown}");
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -228,7 +235,7 @@ async fn error_shows_a_message_and_retry_works(ctx: &Ctx) {
     )
     .await;
     assert!(msg.as_str().unwrap_or("").contains("HTTP 503"), "{msg}");
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(5500)).await;
     eval(
         page,
         &format!("{ROOT}.querySelector('.pane[data-backend=flaky] .error button.retry').click()"),
@@ -309,9 +316,10 @@ fn main() {
             json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": "stand-in GPU waking for 4 s",
             "provider": "openai", "base_url": "{stand_in}/fault/cold-4", "model": "x", "cold_start": true, "wake_deadline_s": 30}),
         ),
+        // Its own wake timer (the stand-in keys cold starts by path): 503s for 5 s from its first request.
         extra_backends: vec![
-            json!({"id": "flaky", "label": "Flaky", "subtitle": "stand-in answering 503 for 4 s",
-            "provider": "openai", "base_url": "{stand_in}/fault/cold-4", "model": "x"}),
+            json!({"id": "flaky", "label": "Flaky", "subtitle": "stand-in answering 503 for 5 s",
+            "provider": "openai", "base_url": "{stand_in}/fault/cold-5", "model": "x"}),
         ],
         site_root: Some(site),
         ..Default::default()

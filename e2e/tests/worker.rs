@@ -227,7 +227,14 @@ fn rag_streams(_: &Stack, c: &Client) {
     assert_stream_order(&run);
     assert_eq!(run.names()[0], "sources");
     let sources = run.sources();
-    assert!(sources.len() >= 3 && sources.len() <= 5, "{sources:?}");
+    assert!((2..=5).contains(&sources.len()), "{sources:?}");
+    let mut titles: Vec<&str> = sources.iter().map(|s| s.title.as_str()).collect();
+    titles.dedup();
+    assert_eq!(
+        titles.len(),
+        sources.len(),
+        "one source per post: {sources:?}"
+    );
     assert!(
         sources
             .iter()

@@ -124,14 +124,17 @@ impl Demo {
             }
         };
         let stand_in = StandIn::start()?;
-        let mut backends = vec![rag, tuned];
-        backends.extend(opts.extra_backends.iter().map(|b| {
-            let mut b = b.clone();
-            if let Some(u) = b["base_url"].as_str() {
-                b["base_url"] = json!(u.replace("{stand_in}", &stand_in.base_url()));
-            }
-            b
-        }));
+        // `{stand_in}` in a base URL (tests' backends) becomes the stand-in's address.
+        let backends: Vec<Value> = [rag, tuned]
+            .into_iter()
+            .chain(opts.extra_backends.iter().cloned())
+            .map(|mut b| {
+                if let Some(u) = b["base_url"].as_str() {
+                    b["base_url"] = json!(u.replace("{stand_in}", &stand_in.base_url()));
+                }
+                b
+            })
+            .collect();
         // The worker must allow the page's origin, and the page must know the worker's URL: pick the
         // page's port first, start the worker allowing it, then serve the page on it.
         let site_root = opts

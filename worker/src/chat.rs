@@ -82,7 +82,15 @@ async fn answer(
     let passages = if backend.retrieval {
         match retrieval::search(chat.question(), backend.passages) {
             Ok(hits) => {
-                let sources = hits.iter().map(retrieval::source).collect();
+                // One source per post: two passages of a post are one link for the reader.
+                let mut sources: Vec<twin_shared::Source> = Vec::new();
+                let mut seen: Vec<&str> = Vec::new();
+                for h in &hits {
+                    if !seen.contains(&h.slug.as_str()) {
+                        seen.push(&h.slug);
+                        sources.push(retrieval::source(h));
+                    }
+                }
                 if !sink.send(&ChatEvent::Sources(sources)) {
                     return;
                 }

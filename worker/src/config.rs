@@ -113,6 +113,14 @@ impl Config {
         if backends.is_empty() {
             return Err("the BACKENDS var lists no backend".into());
         }
+        if let Some(b) = backends.iter().find(|b| {
+            worker::Url::parse(&b.base_url).map_or(true, |u| !u.scheme().starts_with("http"))
+        }) {
+            return Err(format!(
+                "backend `{}` has base_url {:?}, which is not an http(s) URL",
+                b.id, b.base_url
+            ));
+        }
         Ok(Config {
             author: var("AUTHOR").unwrap_or_else(|| "the author".into()),
             allowed_origins: var("ALLOWED_ORIGINS")
