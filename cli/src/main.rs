@@ -1,6 +1,7 @@
 //! `twin`: the command line for a blog's personal twin: check and index the author's content, search it.
 
 mod content_check;
+mod dataset;
 mod demo_cmd;
 mod index_cmd;
 mod models_cmd;
@@ -32,6 +33,8 @@ enum Command {
     Search(search_cmd::Args),
     /// Local model servers (llama.cpp) and the fault stand-in, for development and tests.
     Models(models_cmd::Args),
+    /// Write the fine-tune dataset (chat JSONL for TRL) from content/.
+    Dataset(dataset::Args),
     /// Run the whole demo: models, the worker under wrangler dev, the demo blog page with the widget.
     Demo(demo_cmd::Args),
 }
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Search(a) => search_cmd::run(a),
         Command::Models(a) => models_cmd::run(a),
         Command::Demo(a) => demo_cmd::run(a),
+        Command::Dataset(a) => dataset::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,186 @@
+//! Strategy 3, synthetic Q&A: an LLM writes reader questions and first-person answers from each post,
+//! through an Anthropic or OpenAI-compatible endpoint. Off by default. Every reply is cached on disk,
+//! keyed by model, prompt and post, so a rerun costs nothing.
+
+use super::example::{Example, Strategy, stable_hash};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Which wire protocol the generating model speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Protocol {
+    Anthropic,
+    Openai,
+}
+
+/// Where and how to generate.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    /// Base URL without `/v1/...`.
+    pub base_url: String,
+    pub protocol: Protocol,
+    pub model: String,
+    /// From the environment (`ANTHROPIC_API_KEY` or `OPENAI_API_KEY`), never from a flag or a file.
+    pub key: Option<String>,
+    pub cache_dir: PathBuf,
+    /// Questions asked per post.
+    pub per_post: usize,
+}
+
+/// A post to write questions about.
+pub struct Post<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub text: String,
+}
+
+/// What a run did: examples, and how many replies came from the cache or were unreadable.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub examples: Vec<Example>,
+    pub cached: usize,
+    pub fetched: usize,
+    pub bad_lines: usize,
+}
+
+fn prompt(author: &str, post: &Post, n: usize) -> String {
+    format!(
+        "Below is a blog post by {author}, titled \"{}\". Write {n} questions a reader might ask that this post \
+         answers, each with the answer {author} would give: first person, in the post's voice, using only facts \
+         from the post. Reply with exactly {n} lines of JSON, one object per line: {{\"q\": \"...\", \"a\": \"...\"}}.\n\n\
+         <post>\n{}\n</post>",
+        post.title, post.text
+    )
+}
+
+/// Parses JSON lines of `{"q", "a"}`; returns the pairs and how many lines were not such objects.
+pub fn parse_reply(reply: &str) -> (Vec<(String, String)>, usize) {
+    let mut pairs = Vec::new();
+    let mut bad = 0;
+    for line in reply
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "```" && !l.starts_with("```"))
+    {
+        match serde_json::from_str::<Value>(line) {
+            Ok(v) => match (v["q"].as_str(), v["a"].as_str()) {
+                (Some(q), Some(a)) if !q.trim().is_empty() && !a.trim().is_empty() => {
+                    pairs.push((q.trim().to_string(), a.trim().to_string()))
+                }
+                _ => bad += 1,
+            },
+            Err(_) => bad += 1,
+        }
+    }
+    (pairs, bad)
+}
+
+fn call(g: &Generator, prompt: &str) -> Result<String, String> {
+    let agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(180)))
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let base = g.base_url.trim_end_matches('/');
+    let (url, body) = match g.protocol {
+        Protocol::Anthropic => (
+            format!("{base}/v1/messages"),
+            json!({"model": g.model, "max_tokens": 1500, "messages": [{"role": "user", "content": prompt}]}),
+        ),
+        Protocol::Openai => (
+            format!("{base}/v1/chat/completions"),
+            json!({"model": g.model, "max_tokens": 1500, "messages": [{"role": "user", "content": prompt}]}),
+        ),
+    };
+    let mut req = agent.post(&url).header("content-type", "application/json");
+    if let Some(k) = &g.key {
+        req = match g.protocol {
+            Protocol::Anthropic => req
+                .header("x-api-key", k)
+                .header("anthropic-version", "2023-06-01"),
+            Protocol::Openai => req.header("authorization", &format!("Bearer {k}")),
+        };
+    } else if g.protocol == Protocol::Anthropic {
+        req = req
+            .header("x-api-key", "none")
+            .header("anthropic-version", "2023-06-01");
+    }
+    let mut resp = req
+        .send(body.to_string())
+        .map_err(|e| format!("{url}: {e}"))?;
+    let status = resp.status().as_u16();
+    let text = resp
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| format!("{url}: reading the reply: {e}"))?;
+    if status != 200 {
+        return Err(format!("{url} answered HTTP {status}"));
+    }
+    let v: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{url}: the reply is not JSON: {e}"))?;
+    let content = match g.protocol {
+        Protocol::Anthropic => v["content"][0]["text"].as_str(),
+        Protocol::Openai => v["choices"][0]["message"]["content"].as_str(),
+    };
+    content
+        .map(str::to_string)
+        .ok_or_else(|| format!("{url}: the reply has no text"))
+}
+
+/// Generates (or reads from the cache) questions for every post.
+pub fn examples(
+    author: &str,
+    posts: &[Post],
+    g: &Generator,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Outcome, String> {
+    std::fs::create_dir_all(&g.cache_dir).map_err(|e| format!("{}: {e}", g.cache_dir.display()))?;
+    let mut out = Outcome::default();
+    for (i, post) in posts.iter().enumerate() {
+        let p = prompt(author, post, g.per_post);
+        let key = stable_hash(&format!("{:?}\n{}\n{}", g.protocol, g.model, p));
+        let path = g.cache_dir.join(format!("{key:016x}.txt"));
+        let reply = match std::fs::read_to_string(&path) {
+            Ok(r) => {
+                out.cached += 1;
+                r
+            }
+            Err(_) => {
+                let r = call(g, &p)?;
+                std::fs::write(&path, &r).map_err(|e| format!("{}: {e}", path.display()))?;
+                out.fetched += 1;
+                r
+            }
+        };
+        let (pairs, bad) = parse_reply(&reply);
+        out.bad_lines += bad;
+        out.examples.extend(pairs.into_iter().map(|(q, a)| Example {
+            strategy: Strategy::Synthetic,
+            source: post.slug.to_string(),
+            user: q,
+            assistant: a,
+        }));
+        progress(i + 1);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_json_lines_and_counts_the_rest() {
+        let reply = "```json\n{\"q\": \"Why?\", \"a\": \"Because.\"}\nnot json\n{\"q\": \"\", \"a\": \"x\"}\n{\"q\": \"How?\", \"a\": \"Slowly.\"}\n```";
+        let (pairs, bad) = parse_reply(reply);
+        assert_eq!(
+            pairs,
+            [
+                ("Why?".into(), "Because.".into()),
+                ("How?".into(), "Slowly.".into())
+            ]
+        );
+        assert_eq!(bad, 2);
+    }
+}
