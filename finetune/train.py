@@ -36,6 +36,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--lora-alpha", type=int, default=16, help="LoRA alpha")
     p.add_argument("--lora-dropout", type=float, default=0.0, help="LoRA dropout")
     p.add_argument("--target-modules", default="q_proj,k_proj,v_proj,o_proj", help="comma-separated modules to adapt")
+    p.add_argument("--eval-examples", type=int, default=32, help="validation examples scored before and after (0: none)")
     p.add_argument("--warmup-steps", type=int, default=3, help="learning-rate warm-up steps")
     p.add_argument("--seed", type=int, default=42, help="random seed")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)")
@@ -171,15 +172,15 @@ def main(argv: list[str] | None = None) -> int:
         bf16=False,
         fp16=False,
     )
-    trainer = SFTTrainer(model=model, args=cfg, train_dataset=Dataset.from_list(train_rows),
+    eval_set = Dataset.from_list(valid_rows[: args.eval_examples]) if valid_rows and args.eval_examples else None
+    trainer = SFTTrainer(model=model, args=cfg, train_dataset=Dataset.from_list(train_rows), eval_dataset=eval_set,
                          processing_class=tok, peft_config=peft_config)
+    eval_before = trainer.evaluate().get("eval_loss") if eval_set is not None else None
     started = time.time()
     result = trainer.train()
     seconds = time.time() - started
     losses = [h["loss"] for h in trainer.state.log_history if "loss" in h]
-    eval_loss = None
-    if valid_rows:
-        eval_loss = trainer.evaluate(Dataset.from_list(valid_rows[:32])).get("eval_loss")
+    eval_loss = trainer.evaluate().get("eval_loss") if eval_set is not None else None
 
     adapter_dir = out / "adapter"
     trainer.model.save_pretrained(str(adapter_dir))
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "steps": result.global_step,
         "loss_first": losses[0] if losses else None,
         "loss_last": losses[-1] if losses else None,
+        "eval_loss_before": eval_before,
         "eval_loss": eval_loss,
         "seconds": round(seconds, 1),
         "hyperparameters": {k: v for k, v in vars(args).items() if k not in ("gguf_lora", "llama_cpp")},

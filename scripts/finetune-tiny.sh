@@ -19,7 +19,7 @@ mkdir -p finetune/adapter
 OMP_NUM_THREADS=2 "$venv/bin/python" finetune/train.py \
   --base "$models/gemma-3-270m-q4_k_m.gguf" \
   --train build/dataset-tiny/train.jsonl --valid build/dataset-tiny/valid.jsonl \
-  --out build/finetune-tiny --max-examples 48 --max-steps 30 --grad-accum 1 --max-seq-len 384 \
+  --out build/finetune-tiny --max-examples 64 --max-steps 150 --grad-accum 1 --max-seq-len 384 \
   --lora-r 8 --lora-alpha 16 --lr 3e-4 --seed 42 \
   --gguf-lora finetune/adapter/twin-lora.gguf --llama-cpp "$llama_cpp"
 cp build/finetune-tiny/summary.json finetune/adapter/training.json

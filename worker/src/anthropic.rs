@@ -3,7 +3,7 @@
 
 use crate::config::Backend;
 use crate::sink::Sink;
-use crate::upstream::{self, Outcome, Sent};
+use crate::upstream::{self, Sent};
 use serde_json::{Value, json};
 use std::time::Duration;
 use twin_shared::{ChatEvent, ChatMessage, Role};
@@ -65,24 +65,12 @@ pub async fn run(
         Sent::Response(r) => r,
         Sent::ReaderGone => return None,
         Sent::TimedOut => {
-            return Some(ChatEvent::error(
-                "upstream_timeout",
-                format!(
-                    "{} did not answer within {} s",
-                    backend.label, backend.first_byte_timeout_s
-                ),
-                true,
-                None,
+            return Some(upstream::timed_out(
+                &backend.label,
+                backend.first_byte_timeout_s,
             ));
         }
-        Sent::Failed(e) => {
-            return Some(ChatEvent::error(
-                "upstream_unavailable",
-                format!("{} is unreachable ({e})", backend.label),
-                true,
-                None,
-            ));
-        }
+        Sent::Failed(e) => return Some(upstream::unreachable(&backend.label, &e)),
     };
     if resp.status_code() != 200 {
         return Some(upstream::http_error(
@@ -92,13 +80,9 @@ pub async fn run(
         ));
     }
     let idle = Duration::from_secs(backend.idle_timeout_s);
-    match upstream::consume(&mut resp, sink, idle, &backend.label, |ev| {
+    upstream::consume(&mut resp, sink, idle, &backend.label, |ev| {
         twin_shared::upstream::anthropic::decode(&ev.event, &ev.data)
     })
     .await
-    {
-        Outcome::Done(d) => Some(ChatEvent::Done(d)),
-        Outcome::Error(e) => Some(e),
-        Outcome::ReaderGone => None,
-    }
+    .into_event()
 }

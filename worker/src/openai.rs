@@ -6,7 +6,7 @@
 use crate::clock;
 use crate::config::Backend;
 use crate::sink::Sink;
-use crate::upstream::{self, Outcome, Sent};
+use crate::upstream::{self, Sent};
 use serde_json::{Value, json};
 use std::time::Duration;
 use twin_shared::{ChatEvent, ChatMessage, Role, Status};
@@ -87,11 +87,7 @@ pub async fn run(
                         twin_shared::upstream::openai::decode(&ev.data)
                     })
                     .await;
-                    return match outcome {
-                        Outcome::Done(d) => Some(ChatEvent::Done(d)),
-                        Outcome::Error(e) => Some(e),
-                        Outcome::ReaderGone => None,
-                    };
+                    return outcome.into_event();
                 }
                 502..=504 if backend.cold_start => {
                     upstream::retry_after(&resp).map(Duration::from_secs)
@@ -105,23 +101,11 @@ pub async fn run(
                 }
             },
             Sent::Failed(_) | Sent::TimedOut if backend.cold_start => None,
-            Sent::Failed(e) => {
-                return Some(ChatEvent::error(
-                    "upstream_unavailable",
-                    format!("{} is unreachable ({e})", backend.label),
-                    true,
-                    None,
-                ));
-            }
+            Sent::Failed(e) => return Some(upstream::unreachable(&backend.label, &e)),
             Sent::TimedOut => {
-                return Some(ChatEvent::error(
-                    "upstream_timeout",
-                    format!(
-                        "{} did not answer within {} s",
-                        backend.label, backend.first_byte_timeout_s
-                    ),
-                    true,
-                    None,
+                return Some(upstream::timed_out(
+                    &backend.label,
+                    backend.first_byte_timeout_s,
                 ));
             }
         };

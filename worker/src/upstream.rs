@@ -115,6 +115,26 @@ pub fn http_error(status: u16, retry_after_s: Option<u64>, backend: &str) -> Cha
     }
 }
 
+/// The error event for a backend that sent nothing within `secs`.
+pub fn timed_out(backend: &str, secs: u64) -> ChatEvent {
+    ChatEvent::error(
+        "upstream_timeout",
+        format!("{backend} did not answer within {secs} s"),
+        true,
+        None,
+    )
+}
+
+/// The error event for a backend whose connection failed.
+pub fn unreachable(backend: &str, why: &str) -> ChatEvent {
+    ChatEvent::error(
+        "upstream_unavailable",
+        format!("{backend} is unreachable ({why})"),
+        true,
+        None,
+    )
+}
+
 /// How reading a stream ended.
 pub enum Outcome {
     /// The stream finished properly; send this `done`.
@@ -123,6 +143,17 @@ pub enum Outcome {
     Error(ChatEvent),
     /// The reader went away; send nothing.
     ReaderGone,
+}
+
+impl Outcome {
+    /// The stream's last event; `None` when the reader has gone.
+    pub fn into_event(self) -> Option<ChatEvent> {
+        match self {
+            Outcome::Done(d) => Some(ChatEvent::Done(d)),
+            Outcome::Error(e) => Some(e),
+            Outcome::ReaderGone => None,
+        }
+    }
 }
 
 /// Reads an upstream SSE body, sending `delta`s as text arrives. `decode` is the protocol's decoder.
