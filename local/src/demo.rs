@@ -117,8 +117,10 @@ impl Demo {
                 answering.push(format!(
                     "Fine-tuned Gemma: local {what} under llama.cpp, standing in for the GPU"
                 ));
+                // The tiny adapter is trained with the one-line system prompt; send it what it knows.
                 let v = json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": format!("local {what} standing in for the GPU"),
-                               "provider": "openai", "base_url": s.base_url(), "model": "local", "cold_start": true, "max_tokens": 200});
+                               "provider": "openai", "base_url": s.base_url(), "model": "local", "cold_start": true, "max_tokens": 200,
+                               "brief_system": opts.gpu_lora.is_some()});
                 servers.push(s);
                 v
             }

@@ -45,6 +45,12 @@ pub fn system_prompt(author: &str, persona: &str, retrieval: bool) -> String {
     )
 }
 
+/// A one-line system prompt, for small models trained with it (`twin dataset --brief-system`): the
+/// serving side must send what the model was trained with.
+pub fn brief_system_prompt(author: &str) -> String {
+    format!("You are {author}, answering a reader of your blog in your own voice.")
+}
+
 /// The reader's turn: retrieved passages (if any) in `<passages>`, then the question in `<question>`.
 pub fn user_turn(question: &str, passages: Option<&[PromptPassage]>) -> String {
     let mut out = String::new();

@@ -51,6 +51,10 @@ pub struct Backend {
     /// How long a stream may go silent before it counts as stalled.
     #[serde(default = "default_idle")]
     pub idle_timeout_s: u64,
+    /// Send the one-line system prompt instead of the voice guide (for a model fine-tuned with
+    /// `twin dataset --brief-system`).
+    #[serde(default)]
+    pub brief_system: bool,
     /// Passages retrieved per question.
     #[serde(default = "default_passages")]
     pub passages: usize,

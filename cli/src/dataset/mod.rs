@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use twin_index::ingest::read_content;
 use twin_index::{Kind, Passage};
 use twin_shared::EvalSet;
-use twin_shared::prompt::system_prompt;
+use twin_shared::prompt::{brief_system_prompt, system_prompt};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -63,11 +63,6 @@ pub struct Dataset {
     pub valid: Vec<Example>,
     /// Examples dropped because their prompt is (or contains) an eval question.
     pub leaked: usize,
-}
-
-/// The one-line system prompt of `--brief-system`.
-pub fn brief_system_prompt(author: &str) -> String {
-    format!("You are {author}, answering a reader of your blog in your own voice.")
 }
 
 /// Lowercase words only, for comparing prompts with eval questions.
