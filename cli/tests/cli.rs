@@ -123,3 +123,66 @@ fn search_without_an_index_builds_one_in_memory_and_bad_blobs_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn dataset_refuses_malformed_content_and_writes_jsonl_for_good_content() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let c = t.path().join("content");
+    std::fs::create_dir_all(c.join("posts")).expect("mkdir");
+    std::fs::write(
+        c.join("site.toml"),
+        "author = \"A\"\nbase_url = \"https://b.example\"\n",
+    )
+    .expect("w");
+    std::fs::write(c.join("persona.md"), "Dry.\n").expect("w");
+    std::fs::write(c.join("posts/bad.md"), "---\ntitle: [oops\n---\ntext\n").expect("w");
+    let (ok, _, err) = twin(
+        &["dataset", "--content", "content", "--out", "ds"],
+        t.path(),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("content/posts/bad.md:2: front matter does not parse"),
+        "{err}"
+    );
+    assert!(!t.path().join("ds").exists());
+    let body =
+        "A paragraph about sourdough that is long enough to teach a model something of the voice. "
+            .repeat(4);
+    std::fs::write(
+        c.join("posts/bad.md"),
+        format!("---\ntitle: Bread\ndate: 2024-01-01\ntags: [baking]\n---\n## Starter\n\n{body}\n"),
+    )
+    .expect("w");
+    let (ok, out, err) = twin(
+        &[
+            "dataset",
+            "--content",
+            "content",
+            "--out",
+            "ds",
+            "--valid-percent",
+            "0",
+        ],
+        t.path(),
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("voice") && out.contains("sha256"), "{out}");
+    let train = std::fs::read_to_string(t.path().join("ds/train.jsonl")).expect("train");
+    let first: serde_json::Value =
+        serde_json::from_str(train.lines().next().expect("a line")).expect("json");
+    assert_eq!(first["messages"][0]["role"], "system");
+    assert!(train.contains("sourdough"));
+    let (ok, _, err) = twin(
+        &[
+            "dataset",
+            "--content",
+            "content",
+            "--strategies",
+            "synthetic",
+        ],
+        t.path(),
+    );
+    assert!(!ok);
+    assert!(err.contains("--llm-url"), "{err}");
+}
