@@ -25,11 +25,15 @@ pub fn Pane(pane: PaneState) -> impl IntoView {
             <div class="log" role="log" aria-live="polite" aria-relevant="additions text">
                 {move || {
                     let list = turns.get();
+                    if list.is_empty() {
+                        return view! { <p class="empty">"Answers appear here."</p> }.into_any();
+                    }
                     let n = list.len();
                     list.into_iter()
                         .enumerate()
                         .map(|(i, t)| view_turn(t, i + 1 == n, retry_pane.clone()))
                         .collect_view()
+                        .into_any()
                 }}
             </div>
         </section>

@@ -2,6 +2,7 @@
 //! shape TRL's SFTTrainer reads.
 
 use serde_json::json;
+use twin_shared::prompt::user_turn;
 
 /// Which of the usual fine-tuning attempts made an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, clap::ValueEnum)]
@@ -38,11 +39,12 @@ pub struct Example {
 }
 
 impl Example {
-    /// The JSONL line with `system` as the system prompt.
+    /// The JSONL line with `system` as the system prompt. The reader's turn is assembled exactly as the
+    /// worker sends it (`<question>` tags, escaped), so the model trains on what it will be served.
     pub fn to_jsonl(&self, system: &str) -> String {
         json!({"messages": [
             {"role": "system", "content": system},
-            {"role": "user", "content": self.user},
+            {"role": "user", "content": user_turn(&self.user, None)},
             {"role": "assistant", "content": self.assistant},
         ]})
         .to_string()
@@ -50,7 +52,7 @@ impl Example {
 
     /// Rough token count (characters / 4), for the statistics.
     pub fn approx_tokens(&self, system: &str) -> usize {
-        (system.len() + self.user.len() + self.assistant.len()).div_ceil(4)
+        (system.len() + user_turn(&self.user, None).len() + self.assistant.len()).div_ceil(4)
     }
 }
 

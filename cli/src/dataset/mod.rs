@@ -362,6 +362,11 @@ mod tests {
             serde_json::from_str(&voice.to_jsonl(&ds.system)).expect("jsonl");
         assert_eq!(line["messages"][0]["role"], "system");
         assert_eq!(line["messages"][2]["role"], "assistant");
+        assert_eq!(
+            line["messages"][1]["content"],
+            format!("<question>\n{}\n</question>", voice.user),
+            "served shape"
+        );
     }
 
     #[test]
