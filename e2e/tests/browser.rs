@@ -119,7 +119,6 @@ async fn blog_css_does_not_reach_the_widget(ctx: &Ctx) {
         &ctx.page,
         &format!(
             "(() => {{ const b = {ROOT}.querySelector('.probe'); const s = getComputedStyle(b);
-        const host = getComputedStyle(document.querySelector('article button') || document.body);
         return {{ bg: s.backgroundColor, font: s.fontFamily }}; }})()"
         ),
     )
