@@ -47,17 +47,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-# Gemma's chat format as llama.cpp applies it at serving time (the system prompt opens the first user turn),
-# for base checkpoints whose tokenizer carries no template, so training and serving see the same text.
-GEMMA_TEMPLATE = (
-    "{{ bos_token }}{%- set ns = namespace(sys='') -%}"
-    "{%- for m in messages -%}"
-    "{%- if m['role'] == 'system' -%}{%- set ns.sys = m['content'] + '\n\n' -%}"
-    "{%- elif m['role'] == 'user' -%}{{ '<start_of_turn>user\n' + ns.sys + m['content'] + '<end_of_turn>\n' }}{%- set ns.sys = '' -%}"
-    "{%- else -%}{{ '<start_of_turn>model\n' + m['content'] + '<end_of_turn>\n' }}{%- endif -%}"
-    "{%- endfor -%}"
-    "{%- if add_generation_prompt -%}{{ '<start_of_turn>model\n' }}{%- endif -%}"
-)
+# Gemma's chat format (the system prompt opens the first user turn), for base checkpoints whose tokenizer
+# carries no template. The same file is what llama-server is started with (`--chat-template-file`), so the
+# model is served exactly the text it was trained on.
+GEMMA_TEMPLATE = (Path(__file__).resolve().parent / "chat_template.jinja").read_text(encoding="utf-8")
 
 
 def read_jsonl(path: str, limit: int = 0) -> list[dict]:

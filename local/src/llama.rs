@@ -15,6 +15,11 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// Context window given to each server.
 const CONTEXT: u32 = 4096;
 
+/// The chat template shared with `finetune/train.py`.
+pub fn chat_template() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../finetune/chat_template.jinja")
+}
+
 /// Which production service a local server stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -71,6 +76,13 @@ impl LlamaServer {
             .args(["--parallel", "2", "--no-webui"])
             // On a busy 2-core machine, spinning OpenMP threads collapse decode speed.
             .env("OMP_WAIT_POLICY", "passive");
+        if model == Model::Gemma270m {
+            // The base GGUF has no chat template (llama.cpp would fall back to ChatML); serve the Gemma turns
+            // that finetune/train.py trains with, from the same file.
+            cmd.arg("--jinja")
+                .arg("--chat-template-file")
+                .arg(chat_template());
+        }
         if let Some(adapter) = lora {
             cmd.arg("--lora").arg(adapter);
         }

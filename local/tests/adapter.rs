@@ -13,7 +13,8 @@ fn answer(server: &LlamaServer, question: &str) -> String {
     let rt = tokio::runtime::Runtime::new().expect("rt");
     let body = json!({"model": "tuned", "max_tokens": 40, "stream": true, "temperature": 0.0, "seed": 7,
                       "messages": [{"role": "system", "content": "You are Ilse Marwick, answering a reader of your blog in your own voice."},
-                                   {"role": "user", "content": question}]});
+                                   // The reader's turn as the worker sends it (twin_shared::prompt::user_turn).
+                                   {"role": "user", "content": format!("<question>\n{question}\n</question>")}]});
     let c = rt
         .block_on(post_stream(
             &client(Duration::from_secs(120)),
