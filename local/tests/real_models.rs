@@ -49,17 +49,7 @@ fn assert_anthropic_sequence(c: &Collected) -> Value {
 fn assert_openai_sequence(c: &Collected) {
     assert_eq!(c.status, 200, "{:?}", c.events);
     assert!(c.error.is_none(), "{:?}", c.error);
-    assert_eq!(c.events.last().map(|(_, d)| d.as_str()), Some("[DONE]"));
-    let chunks: Vec<Value> = c.events[..c.events.len() - 1]
-        .iter()
-        .map(|(_, d)| serde_json::from_str(d).expect("chunk JSON"))
-        .collect();
-    assert!(
-        chunks
-            .iter()
-            .all(|v| v["object"] == "chat.completion.chunk"),
-        "{chunks:?}"
-    );
+    let chunks = openai_chunks(c);
     let finish = chunks
         .iter()
         .filter_map(|v| v["choices"][0]["finish_reason"].as_str())

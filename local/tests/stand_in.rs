@@ -70,17 +70,7 @@ fn healthy_openai_stream_ends_with_done() {
         ))
         .expect("request");
     assert_eq!(c.status, 200);
-    let last = c.events.last().expect("events");
-    assert_eq!(last.1, "[DONE]");
-    let chunks: Vec<Value> = c.events[..c.events.len() - 1]
-        .iter()
-        .map(|(_, d)| serde_json::from_str(d).expect("chunk JSON"))
-        .collect();
-    assert!(
-        chunks
-            .iter()
-            .all(|v| v["object"] == "chat.completion.chunk")
-    );
+    let chunks = openai_chunks(&c);
     assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
     assert_eq!(
         chunks.last().expect("finish")["choices"][0]["finish_reason"],

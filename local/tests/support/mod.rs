@@ -124,3 +124,25 @@ pub fn openai_text(c: &Collected) -> String {
         })
         .collect()
 }
+
+/// The chunks of a complete OpenAI stream: asserts it ends with `[DONE]` and that every other event is a
+/// `chat.completion.chunk` object.
+pub fn openai_chunks(c: &Collected) -> Vec<Value> {
+    assert_eq!(
+        c.events.last().map(|(_, d)| d.as_str()),
+        Some("[DONE]"),
+        "{:?}",
+        c.events
+    );
+    let chunks: Vec<Value> = c.events[..c.events.len() - 1]
+        .iter()
+        .map(|(_, d)| serde_json::from_str(d).expect("chunk JSON"))
+        .collect();
+    assert!(
+        chunks
+            .iter()
+            .all(|v| v["object"] == "chat.completion.chunk"),
+        "{chunks:?}"
+    );
+    chunks
+}
