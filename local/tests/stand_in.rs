@@ -14,16 +14,19 @@ fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().expect("runtime")
 }
 
+/// One streamed request with a 10 s client, read to the end.
+fn stream(url: &str, body: &serde_json::Value) -> Collected {
+    rt().block_on(post_stream(&client(Duration::from_secs(10)), url, body))
+        .expect("request")
+}
+
 #[test]
 fn healthy_anthropic_stream_has_the_exact_event_sequence() {
     let s = StandIn::start().expect("stand-in");
-    let c = rt()
-        .block_on(post_stream(
-            &client(Duration::from_secs(10)),
-            &(s.base_url() + MESSAGES),
-            &anthropic_body("Tea or coffee?", 50),
-        ))
-        .expect("request");
+    let c = stream(
+        &(s.base_url() + MESSAGES),
+        &anthropic_body("Tea or coffee?", 50),
+    );
     assert_eq!(c.status, 200);
     assert_eq!(c.header("content-type"), Some("text/event-stream"));
     let names = c.names();
@@ -62,13 +65,7 @@ fn healthy_anthropic_stream_has_the_exact_event_sequence() {
 #[test]
 fn healthy_openai_stream_ends_with_done() {
     let s = StandIn::start().expect("stand-in");
-    let c = rt()
-        .block_on(post_stream(
-            &client(Duration::from_secs(10)),
-            &(s.base_url() + CHAT),
-            &openai_body("Tea or coffee?", 50),
-        ))
-        .expect("request");
+    let c = stream(&(s.base_url() + CHAT), &openai_body("Tea or coffee?", 50));
     assert_eq!(c.status, 200);
     let chunks = openai_chunks(&c);
     assert_eq!(chunks[0]["choices"][0]["delta"]["role"], "assistant");
@@ -119,13 +116,10 @@ fn http_error_faults_carry_status_body_and_retry_after() {
 #[test]
 fn overloaded_mid_stream_sends_text_then_an_error_event() {
     let s = StandIn::start().expect("stand-in");
-    let c = rt()
-        .block_on(post_stream(
-            &client(Duration::from_secs(10)),
-            &(s.fault_url("overloaded-mid-stream") + MESSAGES),
-            &anthropic_body("q", 10),
-        ))
-        .expect("req");
+    let c = stream(
+        &(s.fault_url("overloaded-mid-stream") + MESSAGES),
+        &anthropic_body("q", 10),
+    );
     assert_eq!(c.status, 200);
     let names = c.names();
     assert_eq!(
@@ -236,13 +230,10 @@ fn no_first_byte_hangs_until_the_client_gives_up() {
 #[test]
 fn malformed_stream_has_undecodable_events() {
     let s = StandIn::start().expect("stand-in");
-    let c = rt()
-        .block_on(post_stream(
-            &client(Duration::from_secs(10)),
-            &(s.fault_url("malformed") + MESSAGES),
-            &anthropic_body("q", 10),
-        ))
-        .expect("req");
+    let c = stream(
+        &(s.fault_url("malformed") + MESSAGES),
+        &anthropic_body("q", 10),
+    );
     assert_eq!(c.status, 200);
     let bad = c
         .events
@@ -256,13 +247,10 @@ fn malformed_stream_has_undecodable_events() {
 #[test]
 fn unknown_events_are_mixed_into_a_complete_stream() {
     let s = StandIn::start().expect("stand-in");
-    let c = rt()
-        .block_on(post_stream(
-            &client(Duration::from_secs(10)),
-            &(s.fault_url("unknown-events") + MESSAGES),
-            &anthropic_body("hello", 10),
-        ))
-        .expect("req");
+    let c = stream(
+        &(s.fault_url("unknown-events") + MESSAGES),
+        &anthropic_body("hello", 10),
+    );
     assert!(c.names().contains(&"stand_in_future_event"));
     assert_eq!(*c.names().last().expect("last"), "message_stop");
     assert!(anthropic_text(&c).contains("hello"));
