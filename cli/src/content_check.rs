@@ -26,13 +26,19 @@ pub fn check_probes_and_eval(dir: &Path, passages: &[Passage]) -> Vec<String> {
         match EvalSet::read(&eval_dir) {
             Ok(set) => {
                 let slugs: HashSet<&str> = passages.iter().map(|p| p.slug.as_str()).collect();
-                for q in &set.answerable {
-                    for s in q.slugs.iter().filter(|s| !slugs.contains(s.as_str())) {
-                        problems.push(format!(
-                            "{}: question {:?} names slug `{s}`, which no post has",
-                            eval_dir.join("answerable.toml").display(),
-                            q.question
-                        ));
+                let files = [
+                    ("answerable.toml", &set.answerable),
+                    ("heldout/answerable.toml", &set.heldout_answerable),
+                ];
+                for (file, questions) in files {
+                    for q in questions {
+                        for s in q.slugs.iter().filter(|s| !slugs.contains(s.as_str())) {
+                            problems.push(format!(
+                                "{}: question {:?} names slug `{s}`, which no post has",
+                                eval_dir.join(file).display(),
+                                q.question
+                            ));
+                        }
                     }
                 }
             }

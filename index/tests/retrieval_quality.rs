@@ -22,7 +22,7 @@ fn recall_at_5_and_mrr_on_the_eval_set() {
     let index =
         PackedIndex::open_vec(build_blob(&c.passages, &mut |_| {}).expect("build")).expect("open");
     let eval = EvalSet::read(&content.join("eval")).expect("eval set");
-    assert!(eval.answerable.len() >= 60);
+    assert!(eval.answerable.len() >= 30);
 
     let (mut hits5, mut rr_sum) = (0usize, 0f64);
     for q in &eval.answerable {

@@ -17,6 +17,24 @@ pub struct Probe {
     pub question: String,
     /// What the answers are meant to reveal, shown as a hint.
     pub shows: String,
+    /// What a good answer holds, for the eval (`twin eval`); never sent to readers.
+    #[serde(default, skip_serializing)]
+    pub expect: Option<ProbeExpect>,
+}
+
+/// What the eval expects of a probe's answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeExpect {
+    /// `answerable` (scored on facts and sources), `thin` (should decline or say it is only an idea) or
+    /// `voice` (scored on voice).
+    pub kind: String,
+    /// Slugs of the posts a grounded answer links (any one is a hit).
+    #[serde(default)]
+    pub slugs: Vec<String>,
+    /// Facts a correct answer states.
+    #[serde(default)]
+    pub facts: Vec<String>,
 }
 
 /// The file's shape: `[[probe]]` tables.

@@ -1,0 +1,56 @@
+//! Prompt markup or chat-template tokens in an answer: what a reader must never see. A small model that
+//! echoes its prompt, or a template that does not end the turn, shows up here.
+
+/// Markers of the prompt's markup and of chat templates (Gemma, ChatML).
+pub const MARKERS: &[&str] = &[
+    "<passage",
+    "</passage",
+    "<question>",
+    "</question>",
+    "<voice_guide>",
+    "<start_of_turn>",
+    "<end_of_turn>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+];
+
+/// The markers an answer contains; a line that is only `model` or `user` (a turn marker whose tags were
+/// stripped) counts as one.
+pub fn leaks(answer: &str) -> Vec<String> {
+    let lower = answer.to_lowercase();
+    let mut found: Vec<String> = MARKERS
+        .iter()
+        .filter(|m| lower.contains(*m))
+        .map(|m| m.to_string())
+        .collect();
+    if answer
+        .lines()
+        .any(|l| matches!(l.trim(), "model" | "user" | "assistant"))
+    {
+        found.push("a bare turn-marker line".into());
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_and_template_tokens_are_found() {
+        assert_eq!(leaks("Here you go <passage title=\"x\">"), ["<passage"]);
+        assert_eq!(
+            leaks("tea.<end_of_turn>\n<start_of_turn>user"),
+            ["<start_of_turn>", "<end_of_turn>"]
+        );
+        assert_eq!(leaks("Tea.\nmodel\nCoffee."), ["a bare turn-marker line"]);
+        assert_eq!(leaks("</PASSAGES>"), ["</passage"]);
+    }
+
+    #[test]
+    fn ordinary_answers_are_clean() {
+        assert!(leaks("Tea. The model of a kettle matters; the user manual does not.").is_empty());
+        assert!(leaks("I wrote about it in a passage of my post on salt air.").is_empty());
+    }
+}

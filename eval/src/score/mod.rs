@@ -1,0 +1,6 @@
+//! The scorers: each a small function over one answer, model-free and offline.
+
+pub mod hallucination;
+pub mod knowledge;
+pub mod leaks;
+pub mod voice;
