@@ -20,6 +20,24 @@ pub struct Args {
     lora: Option<PathBuf>,
 }
 
+/// What answers in the demo (and in `twin eval`'s own stack): the real services when their keys are in
+/// the environment, local models otherwise.
+pub fn options(gpu_model: &str, lora: Option<PathBuf>) -> anyhow::Result<DemoOptions> {
+    let Some(gpu_model) = Model::parse(gpu_model) else {
+        bail!("--gpu-model must be smollm2 or gemma, not {gpu_model:?}");
+    };
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    Ok(DemoOptions {
+        anthropic_key: env("ANTHROPIC_API_KEY"),
+        anthropic_model: env("TWIN_HAIKU_MODEL").unwrap_or_else(|| "claude-haiku-4-5".into()),
+        gpu_url: env("TWIN_GPU_URL"),
+        gpu_token: env("GPU_TOKEN"),
+        gpu_model: Some(gpu_model),
+        gpu_lora: lora,
+        ..Default::default()
+    })
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if !args.root.join("worker/wrangler.toml").is_file() {
         bail!(
@@ -32,22 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "the widget is not built (no dist/widget/post.html); run scripts/demo.sh, or `trunk build`"
         );
     }
-    let Some(gpu_model) = Model::parse(&args.gpu_model) else {
-        bail!(
-            "--gpu-model must be smollm2 or gemma, not {:?}",
-            args.gpu_model
-        );
-    };
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let opts = DemoOptions {
-        anthropic_key: env("ANTHROPIC_API_KEY"),
-        anthropic_model: env("TWIN_HAIKU_MODEL").unwrap_or_else(|| "claude-haiku-4-5".into()),
-        gpu_url: env("TWIN_GPU_URL"),
-        gpu_token: env("GPU_TOKEN"),
-        gpu_model: Some(gpu_model),
-        gpu_lora: args.lora,
-        ..Default::default()
-    };
+    let opts = options(&args.gpu_model, args.lora)?;
     let stop = crate::models_cmd::ctrl_c()?;
     let root = args
         .root

@@ -3,6 +3,7 @@
 mod content_check;
 mod dataset;
 mod demo_cmd;
+mod eval_cmd;
 mod index_cmd;
 mod models_cmd;
 mod search_cmd;
@@ -35,6 +36,8 @@ enum Command {
     Models(models_cmd::Args),
     /// Write the fine-tune dataset (chat JSONL for TRL) from content/.
     Dataset(dataset::Args),
+    /// Score every backend's answers (knowledge, hallucination, voice, latency, cost) through the worker.
+    Eval(eval_cmd::Args),
     /// Run the whole demo: models, the worker under wrangler dev, the demo blog page with the widget.
     Demo(demo_cmd::Args),
 }
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Models(a) => models_cmd::run(a),
         Command::Demo(a) => demo_cmd::run(a),
         Command::Dataset(a) => dataset::run(a),
+        Command::Eval(a) => eval_cmd::run_cmd(a),
     };
     match result {
         Ok(code) => code,

@@ -110,6 +110,25 @@ impl Stack {
                 &fault("429"),
                 json!({"cold_start": true})
             ),
+            // The eval's known answerers: grounded, off-topic and generic.
+            backend(
+                "eval-passage",
+                "anthropic",
+                &fault("answer-passage"),
+                json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true})
+            ),
+            backend(
+                "eval-unrelated",
+                "anthropic",
+                &fault("answer-unrelated"),
+                json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true})
+            ),
+            backend(
+                "eval-generic",
+                "openai",
+                &fault("answer-generic"),
+                json!({})
+            ),
             backend(
                 "no-key",
                 "anthropic",

@@ -29,6 +29,9 @@ pub fn body(backend: &Backend, system: &str, turns: &[ChatMessage], last_user: &
     if let Some(t) = backend.temperature {
         body["temperature"] = json!(t);
     }
+    if !backend.stop.is_empty() {
+        body["stop_sequences"] = json!(backend.stop);
+    }
     body
 }
 

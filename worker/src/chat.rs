@@ -5,7 +5,7 @@
 use crate::config::{Backend, Config, Provider, credential};
 use crate::sink::Sink;
 use crate::{PERSONA, anthropic, clock, http, openai, retrieval};
-use twin_shared::prompt::{brief_system_prompt, system_prompt, user_turn};
+use twin_shared::prompt::{brief_system_prompt, system_prompt, user_turn_as};
 use twin_shared::{ChatEvent, ChatRequest, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
 
@@ -118,7 +118,7 @@ async fn answer(
     } else {
         system_prompt(author, PERSONA, backend.retrieval)
     };
-    let last_user = user_turn(chat.question(), passages.as_deref());
+    let last_user = user_turn_as(chat.question(), passages.as_deref(), backend.passage_format);
     let prior = &chat.messages[..chat.messages.len() - 1];
     let end = match backend.provider {
         Provider::Anthropic => {

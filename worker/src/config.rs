@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 use twin_shared::BackendInfo;
+use twin_shared::prompt::PassageFormat;
 use worker::Env;
 
 /// Which wire protocol a backend speaks.
@@ -58,6 +59,12 @@ pub struct Backend {
     /// Passages retrieved per question.
     #[serde(default = "default_passages")]
     pub passages: usize,
+    /// How passages are laid out for the model: `tagged` (default) or `numbered` (small models).
+    #[serde(default)]
+    pub passage_format: PassageFormat,
+    /// Stop sequences sent upstream (`stop_sequences` / `stop`), e.g. a small model's turn end.
+    #[serde(default)]
+    pub stop: Vec<String>,
 }
 
 fn default_max_tokens() -> u32 {

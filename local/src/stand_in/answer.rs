@@ -1,5 +1,6 @@
 //! The stand-in's answer: deterministic text derived from the request, split into stream deltas.
 
+use super::fault::AnswerStyle;
 use serde_json::Value;
 
 /// The last user message's text, from either protocol's `messages` (string or content-block array).
@@ -29,7 +30,61 @@ pub(crate) fn last_user_text(body: &Value) -> String {
 pub(crate) fn answer_deltas(question: &str) -> Vec<String> {
     let q: String = question.split_whitespace().collect::<Vec<_>>().join(" ");
     let q: String = q.chars().take(80).collect();
-    let text = format!("This is the twin stand-in, not a model. You asked: \"{q}\". Kettle's on.");
+    words(&format!(
+        "This is the twin stand-in, not a model. You asked: \"{q}\". Kettle's on."
+    ))
+}
+
+/// An answer about a subject the demo blog never covers, with specifics it never states.
+const UNRELATED: &str = "Cathedral acoustics are all about reverberation. Salisbury has a decay time of \
+     about 7.5 seconds, and Gothic builders in 1220 tuned naves with Helmholtz jars set into the walls.";
+
+/// A generic assistant's answer: no facts from the blog, none of the author's voice.
+const GENERIC: &str = "Great question! There are many factors to consider here. Ultimately, it depends \
+     on your specific needs and preferences. It's important to note that every situation is different, \
+     so I recommend doing some research and consulting reliable resources. I hope this helps!";
+
+/// The first passage's text from the reader's turn: everything before the question, without markup
+/// lines, unescaped, at most 60 words.
+fn first_passage(user: &str) -> String {
+    let before_question = user.split("<question>").next().unwrap_or(user);
+    let text: Vec<&str> = before_question
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('<') && !l.starts_with('['))
+        .collect();
+    let joined = text
+        .join(" ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    joined
+        .split_whitespace()
+        .take(60)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The deltas of an `answer-*` stand-in.
+pub(crate) fn styled_deltas(style: AnswerStyle, user: &str) -> Vec<String> {
+    let text = match style {
+        AnswerStyle::Passage => {
+            let p = first_passage(user);
+            if p.is_empty() {
+                "I haven't written about that.".to_string()
+            } else {
+                p
+            }
+        }
+        AnswerStyle::Unrelated => UNRELATED.to_string(),
+        AnswerStyle::Generic => GENERIC.to_string(),
+    };
+    words(&text)
+}
+
+/// Splits text into stream deltas: each word with its leading space.
+fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (i, word) in text.split(' ').enumerate() {
         out.push(if i == 0 {
@@ -44,4 +99,27 @@ pub(crate) fn answer_deltas(question: &str) -> Vec<String> {
 /// A rough token count for usage numbers: words.
 pub(crate) fn approx_tokens(body: &Value) -> u64 {
     body.to_string().split_whitespace().count() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_passage_answerer_quotes_the_first_passage_without_markup() {
+        let turn = "<passages>\n<passage title=\"T\" url=\"u\" date=\"d\">\nFour changes &amp; a vent.\n</passage>\n</passages>\n\n<question>\nWhy?\n</question>";
+        assert_eq!(
+            styled_deltas(AnswerStyle::Passage, turn).concat(),
+            "Four changes & a vent."
+        );
+        assert_eq!(
+            styled_deltas(AnswerStyle::Passage, "<question>\nq\n</question>").concat(),
+            "I haven't written about that."
+        );
+        assert!(
+            styled_deltas(AnswerStyle::Generic, turn)
+                .concat()
+                .starts_with("Great question!")
+        );
+    }
 }

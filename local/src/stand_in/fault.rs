@@ -30,6 +30,20 @@ pub enum Fault {
     /// 303 See Other to a result URL that a GET then streams, as Modal does past its 150 s limit
     /// (`redirect-303`).
     Redirect303,
+    /// A healthy stream whose answer is written a given way, so the eval's scores can be checked against
+    /// a known-good and a known-bad answerer (`answer-passage`, `answer-unrelated`, `answer-generic`).
+    Answer(AnswerStyle),
+}
+
+/// How an `answer-*` stand-in answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerStyle {
+    /// Quotes the first retrieved passage of the prompt: grounded, if nothing else.
+    Passage,
+    /// Talks about something the blog never covers, with made-up specifics.
+    Unrelated,
+    /// A generic assistant's answer: no facts, no voice.
+    Generic,
 }
 
 /// How long a `no-first-byte` request is held before the stand-in gives up itself (bounded, never forever).
@@ -53,6 +67,9 @@ impl Fault {
             "malformed" => Fault::Malformed,
             "unknown-events" => Fault::UnknownEvents,
             "redirect-303" => Fault::Redirect303,
+            "answer-passage" => Fault::Answer(AnswerStyle::Passage),
+            "answer-unrelated" => Fault::Answer(AnswerStyle::Unrelated),
+            "answer-generic" => Fault::Answer(AnswerStyle::Generic),
             _ => {
                 if let Some(s) = number("429-") {
                     Fault::RateLimited {
@@ -80,6 +97,9 @@ impl Fault {
         "malformed",
         "unknown-events",
         "redirect-303",
+        "answer-passage",
+        "answer-unrelated",
+        "answer-generic",
     ];
 }
 
@@ -100,5 +120,9 @@ mod tests {
         assert_eq!(Fault::parse("cold-5"), Some(Fault::ColdStart { secs: 5 }));
         assert_eq!(Fault::parse("cold-x"), None);
         assert_eq!(Fault::parse("explode"), None);
+        assert_eq!(
+            Fault::parse("answer-generic"),
+            Some(Fault::Answer(AnswerStyle::Generic))
+        );
     }
 }

@@ -9,7 +9,7 @@ mod anthropic;
 mod fault;
 mod openai;
 
-pub use fault::{Fault, NO_FIRST_BYTE_HOLD};
+pub use fault::{AnswerStyle, Fault, NO_FIRST_BYTE_HOLD};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -308,7 +308,11 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
         .and_then(Value::as_str)
         .unwrap_or("stand-in")
         .to_string();
-    let deltas = answer::answer_deltas(&answer::last_user_text(body));
+    let user = answer::last_user_text(body);
+    let deltas = match fault {
+        Fault::Answer(style) => answer::styled_deltas(style, &user),
+        _ => answer::answer_deltas(&user),
+    };
     let input_tokens = answer::approx_tokens(body);
     let output_tokens = deltas.len() as u64;
     if body.get("stream").and_then(Value::as_bool) != Some(true) {

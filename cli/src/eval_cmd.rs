@@ -1,0 +1,230 @@
+//! `twin eval`: asks every eval question of every backend through the worker's public API and scores
+//! the answers (knowledge, hallucination, voice, latency, cost); `--compare A B` shows what changed
+//! between two runs. Without `--endpoint` it starts the local stack itself, as the demo does.
+
+use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use twin_eval::corpus::Corpus;
+use twin_eval::items::{DEFAULT_SETS, items, select};
+use twin_eval::prices::{DEFAULT_PRICES, Prices};
+use twin_eval::run::{Progress, RunSpec, read_meta, read_traces, run};
+use twin_eval::summary::{Summary, summarise_run};
+use twin_eval::{report, trace};
+use twin_local::demo::Demo;
+use twin_shared::{EvalSet, Probes};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The worker's base URL. Without it, twin starts the local stack (models, worker) and uses that.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// Backend ids, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "rag,tuned")]
+    backends: Vec<String>,
+    /// Eval sets: answerable, unanswerable, voice, probes, heldout.
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_SETS.iter().map(|s| s.to_string()))]
+    sets: Vec<String>,
+    /// Times each question is asked (answers vary; probes are reported over repeats).
+    #[arg(long, default_value_t = 1)]
+    repeat: u32,
+    /// The run folder: traces, summary.json, scores.jsonl, report.md. A rerun resumes it.
+    #[arg(long, default_value = "build/eval/run")]
+    out: PathBuf,
+    /// At most N questions of each set.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Pick the --limit questions at random with this seed (default: the first ones).
+    #[arg(long)]
+    sample: Option<u64>,
+    /// Questions in flight at once.
+    #[arg(long, default_value_t = 2)]
+    concurrency: usize,
+    /// The model a backend runs, for the price table: `rag=claude-haiku-4-5` (repeatable).
+    #[arg(long = "model", value_name = "BACKEND=MODEL")]
+    models: Vec<String>,
+    /// A price table (TOML, see eval/prices.toml) instead of the shipped one.
+    #[arg(long)]
+    prices: Option<PathBuf>,
+    /// The content folder (eval sets, probes, the corpus the scores compare with).
+    #[arg(long, default_value = "content")]
+    content: PathBuf,
+    /// The repository root (for the local stack).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Compare two run folders instead of running: `--compare RUN_A RUN_B`.
+    #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"])]
+    compare: Option<Vec<PathBuf>>,
+}
+
+fn read_summary(dir: &Path) -> anyhow::Result<Summary> {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{}: cannot read (is it a twin eval run folder?)",
+            path.display()
+        )
+    })?;
+    let s: Summary = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a twin eval summary", path.display()))?;
+    if s.version != trace::FORMAT_VERSION {
+        bail!(
+            "{} is format version {}; this twin reads version {}",
+            path.display(),
+            s.version,
+            trace::FORMAT_VERSION
+        );
+    }
+    Ok(s)
+}
+
+pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(dirs) = &args.compare {
+        let (a, b) = (read_summary(&dirs[0])?, read_summary(&dirs[1])?);
+        println!("{} → {}\n", dirs[0].display(), dirs[1].display());
+        print!("{}", report::compare(&a, &b));
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.repeat == 0 {
+        bail!("--repeat must be at least 1");
+    }
+    let eval = EvalSet::read(&args.content.join("eval"))?;
+    let probes_path = args.content.join("probes.toml");
+    let probes_text = std::fs::read_to_string(&probes_path)
+        .with_context(|| format!("{}: cannot read", probes_path.display()))?;
+    let probes = Probes::from_toml(&probes_path.display().to_string(), &probes_text)?;
+    let all = items(&eval, &probes.probe, &args.sets).map_err(anyhow::Error::msg)?;
+    let chosen = select(all, args.limit, args.sample);
+    let prices = match &args.prices {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read", p.display()))?;
+            Prices::parse(&p.display().to_string(), &text)
+        }
+        None => Prices::parse("eval/prices.toml", DEFAULT_PRICES),
+    }
+    .map_err(anyhow::Error::msg)?;
+    let mut models: BTreeMap<String, String> = BTreeMap::new();
+    for m in &args.models {
+        let Some((b, model)) = m.split_once('=') else {
+            bail!("--model {m:?}: write it as BACKEND=MODEL, e.g. rag=claude-haiku-4-5");
+        };
+        models.insert(b.trim().to_string(), model.trim().to_string());
+    }
+    eprintln!("reading the corpus in {}", args.content.display());
+    let corpus = Corpus::load(&args.content).map_err(anyhow::Error::msg)?;
+
+    // Our own stack when no endpoint is given; it lives until the run ends.
+    let mut stack: Option<Demo> = None;
+    let endpoint = match &args.endpoint {
+        Some(e) => e.clone(),
+        None => {
+            let root = args
+                .root
+                .canonicalize()
+                .context("resolving the repository root")?;
+            if !root.join("worker/wrangler.toml").is_file() {
+                bail!(
+                    "{} is not the twin repository; give --endpoint or run from the repository root",
+                    root.display()
+                );
+            }
+            let lora = root.join("finetune/adapter/twin-lora.gguf");
+            let (gpu_model, lora) = if lora.is_file() {
+                ("gemma", Some(lora))
+            } else {
+                ("smollm2", None)
+            };
+            let opts = crate::demo_cmd::options(gpu_model, lora)?;
+            models.entry("rag".into()).or_insert_with(|| {
+                if opts.anthropic_key.is_some() {
+                    opts.anthropic_model.clone()
+                } else {
+                    "local".into()
+                }
+            });
+            if opts.gpu_url.is_none() {
+                models
+                    .entry("tuned".into())
+                    .or_insert_with(|| "local".into());
+            }
+            eprintln!("starting the local stack (no --endpoint given)");
+            let demo = Demo::start(&root, &opts)?;
+            for line in &demo.answering {
+                eprintln!("  {line}");
+            }
+            let url = demo.worker_url.clone();
+            stack = Some(demo);
+            url
+        }
+    };
+    let spec = RunSpec {
+        endpoint,
+        backends: args.backends.clone(),
+        items: chosen,
+        repeat: args.repeat,
+        concurrency: args.concurrency,
+        out: args.out.clone(),
+        models,
+        rotate_client_ip: stack.is_some(),
+    };
+    let bar = ProgressBar::hidden();
+    let progress = |p: Progress| match p {
+        Progress::Start { total, skipped } => {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_length(total as u64);
+            bar.set_position(skipped as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} answers {msg} ({elapsed}, ~{eta} left)",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            if skipped > 0 {
+                bar.println(format!(
+                    "resuming: {skipped} answers already in {}",
+                    spec.out.display()
+                ));
+            }
+        }
+        Progress::Answered { backend, error } => {
+            if let Some(code) = error {
+                bar.println(format!(
+                    "{backend}: failed with {code} (recorded, scored as a failure)"
+                ));
+            }
+            bar.inc(1);
+        }
+    };
+    let traces = run(&spec, &corpus, &progress)?;
+    bar.finish_and_clear();
+    let meta = read_meta(&spec.out)?.context("the run folder lost its meta.json")?;
+    // Score what the folder holds for the chosen backends (earlier answers included).
+    let mut all = BTreeMap::new();
+    for b in &spec.backends {
+        all.insert(
+            b.clone(),
+            traces
+                .get(b)
+                .cloned()
+                .map_or_else(|| read_traces(&spec.out, b), Ok)?,
+        );
+    }
+    let (summary, scores) = summarise_run(&meta, &all, &corpus, &prices);
+    let write = |name: &str, text: String| {
+        let p = spec.out.join(name);
+        std::fs::write(&p, text).with_context(|| format!("{}: cannot write", p.display()))
+    };
+    write("summary.json", serde_json::to_string_pretty(&summary)?)?;
+    let lines: Vec<String> = scores
+        .iter()
+        .filter_map(|s| serde_json::to_string(s).ok())
+        .collect();
+    write("scores.jsonl", lines.join("\n") + "\n")?;
+    write("report.md", report::markdown(&summary))?;
+    println!("{}", report::terminal_table(&summary));
+    println!("report: {}", spec.out.join("report.md").display());
+    Ok(ExitCode::SUCCESS)
+}

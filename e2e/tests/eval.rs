@@ -1,0 +1,213 @@
+//! `twin eval` end to end: a handful of questions through the worker under `wrangler dev`, asked of a real
+//! local model (SmolLM2 under llama.cpp, with retrieval) and of three stand-in answerers whose quality is
+//! known: one that quotes the retrieved passage, one that talks about something else, one that answers
+//! like a generic assistant. The run must complete with full traces, every score must lie in [0, 1], the
+//! scores must rank the known answerers the right way round, no answer may leak prompt markup, and a rerun
+//! must resume instead of asking again. `cargo test -p twin-e2e --test eval -- --nocapture` prints the table.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use twin_e2e::Stack;
+use twin_eval::corpus::Corpus;
+use twin_eval::items::{DEFAULT_SETS, items, select};
+use twin_eval::prices::{DEFAULT_PRICES, Prices};
+use twin_eval::report;
+use twin_eval::run::{Progress, RunError, RunSpec, read_meta, run};
+use twin_eval::summary::summarise_run;
+use twin_shared::{EvalSet, Probes};
+
+const BACKENDS: &[&str] = &["rag", "eval-passage", "eval-unrelated", "eval-generic"];
+
+#[test]
+fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
+    let content = Stack::root().join("content");
+    let corpus = Corpus::load(&content).expect("corpus");
+    let eval = EvalSet::read(&content.join("eval")).expect("eval sets");
+    let probes_text = std::fs::read_to_string(content.join("probes.toml")).expect("probes");
+    let probes = Probes::from_toml("probes.toml", &probes_text).expect("probes");
+    let sets: Vec<String> = DEFAULT_SETS.iter().map(|s| s.to_string()).collect();
+    let chosen = select(
+        items(&eval, &probes.probe, &sets).expect("items"),
+        Some(3),
+        Some(7),
+    );
+    assert!(chosen.len() >= 10, "{} items", chosen.len());
+    let stack = Stack::start().expect("stack");
+    let out = tempfile::tempdir().expect("tempdir");
+    let spec = RunSpec {
+        endpoint: stack.url.clone(),
+        backends: BACKENDS.iter().map(|s| s.to_string()).collect(),
+        items: chosen.clone(),
+        repeat: 1,
+        concurrency: 2,
+        out: out.path().join("run"),
+        models: BTreeMap::from([("rag".to_string(), "local".to_string())]),
+        rotate_client_ip: true,
+    };
+    let answered = AtomicUsize::new(0);
+    let traces = run(&spec, &corpus, &|p| {
+        if let Progress::Answered { .. } = p {
+            answered.fetch_add(1, Ordering::Relaxed);
+        }
+    })
+    .expect("run");
+    assert_eq!(
+        answered.load(Ordering::Relaxed),
+        chosen.len() * BACKENDS.len()
+    );
+
+    // Complete traces: every question answered by every backend, with the stream's facts recorded.
+    for b in BACKENDS {
+        let t = traces.get(*b).expect("a trace per backend");
+        assert_eq!(t.len(), chosen.len(), "{b}");
+        for x in t {
+            assert!(x.error.is_none(), "{b} failed: {:?}", x.error);
+            assert_eq!(x.http_status, 200);
+            assert!(
+                !x.answer.trim().is_empty(),
+                "{b}: empty answer to {:?}",
+                x.question
+            );
+            assert!(x.ttft_ms.is_some() && x.total_ms >= x.ttft_ms.unwrap_or(0));
+            assert!(x.output_tokens.is_some_and(|n| n > 0), "{b}: no usage");
+            assert!(x.stop_reason.is_some());
+        }
+    }
+    let with_sources = |b: &str| {
+        traces[b]
+            .iter()
+            .all(|t| !t.sources.is_empty() && !t.source_slugs.is_empty())
+    };
+    assert!(
+        with_sources("eval-passage") && with_sources("rag"),
+        "retrieval backends send sources"
+    );
+    assert!(traces["eval-generic"].iter().all(|t| t.sources.is_empty()));
+
+    let meta = read_meta(&spec.out)
+        .expect("meta")
+        .expect("meta.json written");
+    let prices = Prices::parse("prices.toml", DEFAULT_PRICES).expect("prices");
+    let (summary, scores) = summarise_run(&meta, &traces, &corpus, &prices);
+    println!("{}", report::terminal_table(&summary));
+    let by = |id: &str| {
+        summary
+            .backends
+            .iter()
+            .find(|b| b.backend == id)
+            .expect("backend summary")
+    };
+    for b in &summary.backends {
+        for e in [
+            b.knowledge,
+            b.source_hit,
+            b.declined,
+            b.asserted,
+            b.voice,
+            b.voice_all,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            assert!(
+                (0.0..=1.0).contains(&e.mean) && e.lo <= e.mean && e.mean <= e.hi,
+                "{}: {e:?}",
+                b.backend
+            );
+        }
+        assert_eq!(b.answers, chosen.len());
+    }
+    // Knowledge: quoting the retrieved passage beats talking about cathedrals.
+    let good = by("eval-passage").knowledge.expect("knowledge").mean;
+    let bad = by("eval-unrelated").knowledge.expect("knowledge").mean;
+    assert!(
+        good > bad,
+        "knowledge: passage {good:.2} vs unrelated {bad:.2}"
+    );
+    assert_eq!(bad, 0.0);
+    // Hallucination: the off-topic answerer asserts specifics the corpus never states.
+    let unsupported = |id: &str| by(id).unsupported_per_answer.expect("unsupported").mean;
+    assert!(unsupported("eval-unrelated") > unsupported("eval-passage"));
+    // Voice: the generic assistant scores below the author's own writing.
+    let generic = by("eval-generic").voice_all.expect("voice").mean;
+    let author = corpus
+        .voice
+        .score(&std::fs::read_to_string(content.join("posts/driftwood-salt-air.md")).expect("post"))
+        .score;
+    assert!(
+        generic < 0.5 && author > 0.5 && generic < author,
+        "generic {generic:.2} vs author {author:.2}"
+    );
+    // Cost: local models cost nothing; a backend without a model id has no price.
+    assert_eq!(by("rag").cost_per_1000, Some(0.0));
+    assert_eq!(by("eval-generic").cost_per_1000, None);
+    // Nothing from the prompt's markup or a chat template reaches the reader.
+    for s in &scores {
+        assert!(
+            s.leaks.is_empty(),
+            "{} leaked {:?} answering {:?}",
+            s.backend,
+            s.leaks,
+            s.question
+        );
+    }
+
+    // A rerun resumes: nothing is asked again.
+    let skipped = AtomicUsize::new(usize::MAX);
+    let again = run(&spec, &corpus, &|p| {
+        if let Progress::Start { total, skipped: s } = p {
+            assert_eq!(total, s);
+            skipped.store(s, Ordering::Relaxed);
+        }
+    })
+    .expect("rerun");
+    assert_eq!(
+        skipped.load(Ordering::Relaxed),
+        chosen.len() * BACKENDS.len()
+    );
+    assert_eq!(again["rag"], traces["rag"]);
+
+    // Clear errors: an unknown backend (the worker's config was read, so the run reached it), a folder of
+    // another version, an unreachable endpoint.
+    let unknown = RunSpec {
+        backends: vec!["nope".into()],
+        out: out.path().join("other"),
+        ..spec.clone()
+    };
+    match run(&unknown, &corpus, &|_| {}) {
+        Err(RunError::UnknownBackend { id, known, .. }) => {
+            assert!(id == "nope" && known.contains("rag"))
+        }
+        other => panic!("expected an unknown backend error, got {other:?}"),
+    }
+    let old = out.path().join("old");
+    std::fs::create_dir_all(&old).expect("dir");
+    std::fs::write(old.join("meta.json"), r#"{"version": 0}"#).expect("write");
+    match run(
+        &RunSpec {
+            out: old,
+            ..spec.clone()
+        },
+        &corpus,
+        &|_| {},
+    ) {
+        Err(e @ RunError::Incompatible { .. }) => assert!(e.to_string().contains("version 0")),
+        other => panic!("expected an incompatible folder error, got {other:?}"),
+    }
+    let dead = format!(
+        "http://127.0.0.1:{}",
+        twin_local::free_port().expect("port")
+    );
+    match run(
+        &RunSpec {
+            endpoint: dead.clone(),
+            out: out.path().join("dead"),
+            ..spec
+        },
+        &corpus,
+        &|_| {},
+    ) {
+        Err(e @ RunError::Unreachable { .. }) => assert!(e.to_string().contains(&dead)),
+        other => panic!("expected an unreachable error, got {other:?}"),
+    }
+}
