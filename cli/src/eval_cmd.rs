@@ -17,7 +17,10 @@ use twin_local::demo::Demo;
 use twin_shared::{EvalSet, Probes};
 
 #[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
+    #[command(subcommand)]
+    sub: Option<Sub>,
     /// The worker's base URL. Without it, twin starts the local stack (models, worker) and uses that.
     #[arg(long)]
     endpoint: Option<String>,
@@ -59,6 +62,12 @@ pub struct Args {
     compare: Option<Vec<PathBuf>>,
 }
 
+#[derive(clap::Subcommand)]
+enum Sub {
+    /// Retrieval quality (recall, MRR per question style) and the coverage signal, on the held-out half.
+    Retrieval(crate::eval_retrieval_cmd::Args),
+}
+
 fn read_summary(dir: &Path) -> anyhow::Result<Summary> {
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).with_context(|| {
@@ -81,6 +90,9 @@ fn read_summary(dir: &Path) -> anyhow::Result<Summary> {
 }
 
 pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
+    if let Some(Sub::Retrieval(a)) = args.sub {
+        return crate::eval_retrieval_cmd::run(a);
+    }
     if let Some(dirs) = &args.compare {
         let (a, b) = (read_summary(&dirs[0])?, read_summary(&dirs[1])?);
         println!("{} → {}\n", dirs[0].display(), dirs[1].display());

@@ -4,6 +4,7 @@ mod content_check;
 mod dataset;
 mod demo_cmd;
 mod eval_cmd;
+mod eval_retrieval_cmd;
 mod index_cmd;
 mod models_cmd;
 mod search_cmd;

@@ -10,6 +10,7 @@ pub mod items;
 pub mod normalize;
 pub mod prices;
 pub mod report;
+pub mod retrieval;
 pub mod run;
 pub mod score;
 pub mod stats;

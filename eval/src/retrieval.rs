@@ -1,0 +1,196 @@
+//! Retrieval quality, measured: recall@1/5/10 and MRR@10 per question style, counted over passages (the
+//! rank of the first passage from an expected post) and over distinct posts (the rank of the first
+//! expected post once each post counts once), with the time per query; and how well the top score tells
+//! answerable questions from unanswerable ones (balanced accuracy, threshold chosen on the tuning half).
+
+use crate::stats::quantile;
+use std::collections::BTreeMap;
+use std::time::Instant;
+use twin_index::{Hit, PackedIndex};
+use twin_shared::{AnswerableQuestion, UnanswerableQuestion};
+
+/// Passages fetched per question (enough for distinct-post ranks to 10).
+const FETCH: usize = 50;
+
+/// Recall and MRR of one group of questions.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Row {
+    pub group: String,
+    pub n: usize,
+    pub passages: Ranks,
+    pub posts: Ranks,
+    /// Median milliseconds per query.
+    pub query_ms_p50: f64,
+}
+
+/// Recall@1/5/10 and MRR@10.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Ranks {
+    pub recall_1: f64,
+    pub recall_5: f64,
+    pub recall_10: f64,
+    pub mrr_10: f64,
+}
+
+fn ranks(found: &[Option<usize>]) -> Ranks {
+    let n = found.len().max(1) as f64;
+    let within = |k: usize| found.iter().filter(|r| r.is_some_and(|r| r < k)).count() as f64 / n;
+    Ranks {
+        recall_1: within(1),
+        recall_5: within(5),
+        recall_10: within(10),
+        mrr_10: found
+            .iter()
+            .map(|r| {
+                r.filter(|r| *r < 10)
+                    .map_or(0.0, |r| 1.0 / (r as f64 + 1.0))
+            })
+            .sum::<f64>()
+            / n,
+    }
+}
+
+/// One question's outcome.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub style: String,
+    /// 0-based rank of the first passage from an expected post.
+    pub passage_rank: Option<usize>,
+    /// 0-based rank of the first expected post among distinct posts.
+    pub post_rank: Option<usize>,
+    pub ms: f64,
+}
+
+/// Ranks of the expected posts in `hits`.
+pub fn outcome(slugs: &[String], hits: &[Hit]) -> (Option<usize>, Option<usize>) {
+    let passage = hits.iter().position(|h| slugs.contains(&h.slug));
+    let mut distinct: Vec<&str> = Vec::new();
+    for h in hits {
+        if !distinct.contains(&h.slug.as_str()) {
+            distinct.push(&h.slug);
+        }
+    }
+    let post = distinct.iter().position(|s| slugs.iter().any(|x| x == s));
+    (passage, post)
+}
+
+/// Searches every question and records where its posts ranked.
+pub fn measure(
+    questions: &[AnswerableQuestion],
+    search: &dyn Fn(&str, usize) -> Vec<Hit>,
+) -> Vec<Outcome> {
+    questions
+        .iter()
+        .map(|q| {
+            let t = Instant::now();
+            let hits = search(&q.question, FETCH);
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let (passage_rank, post_rank) = outcome(&q.slugs, &hits);
+            Outcome {
+                style: q.style().to_string(),
+                passage_rank,
+                post_rank,
+                ms,
+            }
+        })
+        .collect()
+}
+
+/// Rows per style and one for all, in style order.
+pub fn rows(outcomes: &[Outcome]) -> Vec<Row> {
+    let mut groups: BTreeMap<String, Vec<&Outcome>> = BTreeMap::new();
+    for o in outcomes {
+        groups.entry(o.style.clone()).or_default().push(o);
+    }
+    groups.insert("all".into(), outcomes.iter().collect());
+    groups
+        .into_iter()
+        .map(|(group, os)| Row {
+            n: os.len(),
+            passages: ranks(&os.iter().map(|o| o.passage_rank).collect::<Vec<_>>()),
+            posts: ranks(&os.iter().map(|o| o.post_rank).collect::<Vec<_>>()),
+            query_ms_p50: quantile(&os.iter().map(|o| o.ms).collect::<Vec<_>>(), 0.5)
+                .unwrap_or(0.0),
+            group,
+        })
+        .collect()
+}
+
+/// The search the shipped index does.
+pub fn bm25(index: &PackedIndex) -> impl Fn(&str, usize) -> Vec<Hit> + '_ {
+    move |q, k| index.search(q, k).unwrap_or_default()
+}
+
+/// Balanced accuracy of "covered when signal ≥ threshold" on answerable vs unanswerable questions.
+pub fn balanced_accuracy(answerable: &[f64], unanswerable: &[f64], threshold: f64) -> f64 {
+    let tpr = answerable.iter().filter(|s| **s >= threshold).count() as f64
+        / answerable.len().max(1) as f64;
+    let tnr = unanswerable.iter().filter(|s| **s < threshold).count() as f64
+        / unanswerable.len().max(1) as f64;
+    (tpr + tnr) / 2.0
+}
+
+/// The threshold with the best balanced accuracy on these questions (each observed value is a candidate).
+pub fn best_threshold(answerable: &[f64], unanswerable: &[f64]) -> f64 {
+    let mut best = (f64::NEG_INFINITY, 0.0);
+    for t in answerable.iter().chain(unanswerable) {
+        let acc = balanced_accuracy(answerable, unanswerable, *t);
+        if acc > best.0 {
+            best = (acc, *t);
+        }
+    }
+    best.1
+}
+
+/// A coverage signal's separation: threshold fitted on the tuning half, balanced accuracy on both halves.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Separation {
+    pub threshold: f64,
+    pub tune: f64,
+    pub heldout: f64,
+}
+
+/// Fits a threshold on the tuning half's signals and reports it on the held-out half.
+pub fn separation(
+    signal: &dyn Fn(&str) -> f64,
+    tune: (&[AnswerableQuestion], &[UnanswerableQuestion]),
+    heldout: (&[AnswerableQuestion], &[UnanswerableQuestion]),
+) -> Separation {
+    let values = |a: &[AnswerableQuestion], u: &[UnanswerableQuestion]| {
+        (
+            a.iter().map(|q| signal(&q.question)).collect::<Vec<_>>(),
+            u.iter().map(|q| signal(&q.question)).collect::<Vec<_>>(),
+        )
+    };
+    let (ta, tu) = values(tune.0, tune.1);
+    let (ha, hu) = values(heldout.0, heldout.1);
+    let threshold = best_threshold(&ta, &tu);
+    Separation {
+        threshold,
+        tune: balanced_accuracy(&ta, &tu, threshold),
+        heldout: balanced_accuracy(&ha, &hu, threshold),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranks_count_recall_and_reciprocal_rank() {
+        let r = ranks(&[Some(0), Some(3), Some(7), None]);
+        assert_eq!((r.recall_1, r.recall_5, r.recall_10), (0.25, 0.5, 0.75));
+        assert!((r.mrr_10 - (1.0 + 0.25 + 0.125) / 4.0).abs() < 1e-9);
+        assert_eq!(ranks(&[Some(12)]).mrr_10, 0.0);
+    }
+
+    #[test]
+    fn thresholds_separate_and_are_judged_on_the_other_half() {
+        let a = [5.0, 6.0, 7.0];
+        let u = [1.0, 2.0, 5.5];
+        let t = best_threshold(&a, &u);
+        assert!(balanced_accuracy(&a, &u, t) >= 5.0 / 6.0 - 1e-9);
+        assert_eq!(balanced_accuracy(&a, &u, 100.0), 0.5);
+        assert_eq!(balanced_accuracy(&[1.0], &[0.0], 0.5), 1.0);
+    }
+}
