@@ -3,6 +3,7 @@
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use twin_local::profile::{small_retrieval_profile, with_profile};
 use twin_local::wrangler::WranglerDev;
 use twin_local::{Assets, LlamaServer, LocalError, Model, Role, StandIn, free_port};
 
@@ -21,12 +22,9 @@ pub struct Stack {
 }
 
 fn backend(id: &str, provider: &str, base: &str, extra: Value) -> Value {
-    let mut b = json!({"id": id, "label": id, "subtitle": format!("test backend {id}"), "provider": provider,
-                       "base_url": base, "model": "local", "max_tokens": 48});
-    if let (Some(b), Some(e)) = (b.as_object_mut(), extra.as_object()) {
-        b.extend(e.clone());
-    }
-    b
+    let b = json!({"id": id, "label": id, "subtitle": format!("test backend {id}"), "provider": provider,
+                   "base_url": base, "model": "local", "max_tokens": 48});
+    with_profile(b, &extra)
 }
 
 impl Stack {
@@ -53,8 +51,11 @@ impl Stack {
                 "rag",
                 "anthropic",
                 &l,
-                json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true,
-                     "label": "Retrieval + Haiku", "subtitle": "anthropic api · prompted, with retrieval"})
+                with_profile(
+                    json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true,
+                         "label": "Retrieval + Haiku", "subtitle": "anthropic api · prompted, with retrieval"}),
+                    &small_retrieval_profile()
+                )
             ),
             backend(
                 "tuned",

@@ -1,6 +1,7 @@
 //! The whole demo stack: local model servers (or the real services when their keys are set), the worker
 //! under `wrangler dev`, and the demo blog page with the widget, all on loopback; stopped on drop.
 
+use crate::profile::{small_retrieval_profile, small_tuned_profile, with_profile};
 use crate::stand_in::StandIn;
 use crate::static_site::StaticSite;
 use crate::wrangler::WranglerDev;
@@ -77,8 +78,11 @@ impl Demo {
                     "Retrieval + Haiku: local {} under llama.cpp, standing in for Haiku",
                     Model::SmolLm2.alias()
                 ));
-                let v = json!({"id": "rag", "label": "Retrieval + Haiku", "subtitle": "local SmolLM2-135M standing in for Haiku · with retrieval",
-                               "provider": "anthropic", "base_url": s.base_url(), "model": "local", "retrieval": true, "max_tokens": 200});
+                let v = with_profile(
+                    json!({"id": "rag", "label": "Retrieval + Haiku", "subtitle": "local SmolLM2-135M standing in for Haiku · with retrieval",
+                           "provider": "anthropic", "base_url": s.base_url(), "model": "local", "retrieval": true}),
+                    &small_retrieval_profile(),
+                );
                 servers.push(s);
                 v
             }
@@ -118,9 +122,12 @@ impl Demo {
                     "Fine-tuned Gemma: local {what} under llama.cpp, standing in for the GPU"
                 ));
                 // The tiny adapter is trained with the one-line system prompt; send it what it knows.
-                let v = json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": format!("local {what} standing in for the GPU"),
-                               "provider": "openai", "base_url": s.base_url(), "model": "local", "cold_start": true, "max_tokens": 200,
-                               "brief_system": opts.gpu_lora.is_some()});
+                let v = with_profile(
+                    json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": format!("local {what} standing in for the GPU"),
+                           "provider": "openai", "base_url": s.base_url(), "model": "local", "cold_start": true,
+                           "brief_system": opts.gpu_lora.is_some()}),
+                    &small_tuned_profile(),
+                );
                 servers.push(s);
                 v
             }

@@ -18,6 +18,7 @@ mod health;
 mod llama;
 mod ports;
 mod process;
+pub mod profile;
 pub mod stand_in;
 pub mod static_site;
 pub mod wrangler;

@@ -1,0 +1,32 @@
+//! The small-model profiles: how a backend served by a tiny local model (SmolLM2-135M, Gemma 3 270M
+//! with the committed LoRA) is configured so its pane reads as an answer, not as prompt markup or chat
+//! template debris. Chosen with `twin eval` (README, "Voice vs knowledge, measured"); configuration, not
+//! a fork of the prompt code. The demo and the end-to-end tests use the same profiles.
+
+use serde_json::{Value, json};
+
+/// Stop sequences for a tiny model: a blank line (one paragraph is all it can keep on topic), any `<`
+/// (the start of echoed markup or a template token) and a `model` turn marker whose tags were not
+/// rendered.
+pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n"];
+
+/// Settings for a retrieval backend answered by a tiny local model: two passages in the numbered layout
+/// (no XML attributes to echo), a low temperature, one paragraph.
+pub fn small_retrieval_profile() -> Value {
+    json!({"passages": 2, "passage_format": "numbered", "temperature": 0.2, "max_tokens": 120,
+           "stop": SMALL_MODEL_STOPS})
+}
+
+/// Settings for the fine-tuned pane answered by the tiny local Gemma with its LoRA: the stops end its
+/// turn where the template would.
+pub fn small_tuned_profile() -> Value {
+    json!({"max_tokens": 120, "stop": SMALL_MODEL_STOPS})
+}
+
+/// `base` with every field of `profile` set on it.
+pub fn with_profile(mut base: Value, profile: &Value) -> Value {
+    if let (Some(b), Some(p)) = (base.as_object_mut(), profile.as_object()) {
+        b.extend(p.clone());
+    }
+    base
+}
