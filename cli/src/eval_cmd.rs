@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use twin_eval::corpus::Corpus;
 use twin_eval::items::{DEFAULT_SETS, items, select};
 use twin_eval::prices::{DEFAULT_PRICES, Prices};
-use twin_eval::run::{Progress, RunSpec, read_meta, read_traces, run};
+use twin_eval::run::{Progress, RunSpec, read_meta, run};
 use twin_eval::summary::{Summary, summarise_run};
 use twin_eval::{report, trace};
 use twin_local::demo::Demo;
@@ -213,17 +213,8 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
     let traces = run(&spec, &corpus, &progress)?;
     bar.finish_and_clear();
     let meta = read_meta(&spec.out)?.context("the run folder lost its meta.json")?;
-    // Score what the folder holds for the chosen backends (earlier answers included).
-    let mut all = BTreeMap::new();
-    for b in &spec.backends {
-        all.insert(
-            b.clone(),
-            traces
-                .get(b)
-                .cloned()
-                .map_or_else(|| read_traces(&spec.out, b), Ok)?,
-        );
-    }
+    // Score the chosen questions (earlier answers to them in the folder included).
+    let all: BTreeMap<String, Vec<trace::Trace>> = traces;
     let (summary, scores) = summarise_run(&meta, &all, &corpus, &prices);
     let write = |name: &str, text: String| {
         let p = spec.out.join(name);

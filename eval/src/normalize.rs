@@ -89,8 +89,6 @@ pub const AMERICAN_TO_BRITISH: &[(&str, &str)] = &[
     ("fiber", "fibre"),
     ("theater", "theatre"),
     ("gray", "grey"),
-    ("tire", "tyre"),
-    ("tires", "tyres"),
     ("aluminum", "aluminium"),
     ("catalog", "catalogue"),
     ("defense", "defence"),
@@ -102,7 +100,6 @@ pub const AMERICAN_TO_BRITISH: &[(&str, &str)] = &[
     ("traveling", "travelling"),
     ("traveled", "travelled"),
     ("modeling", "modelling"),
-    ("program", "programme"),
     ("analyze", "analyse"),
     ("analyzed", "analysed"),
     ("analyzing", "analysing"),
@@ -260,37 +257,45 @@ fn is_number(word: &str) -> bool {
 fn split_glued_unit(word: &str) -> Option<(String, &'static str)> {
     let at = word.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
     let (num, rest) = word.split_at(at);
-    (is_number(num)).then_some(())?;
+    if !is_number(num) {
+        return None;
+    }
     Some((num.to_string(), unit(rest)?))
 }
 
-/// Normalised tokens of a text: [`words`], number words as digits (`four hundred` → `400`), units folded
-/// after numbers (`18 µA`, `18µA`, `eighteen microamps` → `18 ua`), British spellings.
+/// Normalised tokens of a text: [`words`], number words as digits (`four hundred` → `400`,
+/// `one thousand two hundred` → `1200`), units folded after numbers (`18 µA`, `18µA`, `eighteen
+/// microamps` → `18 ua`), British spellings.
 pub fn tokens(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut pending: Option<u64> = None;
+    // A number being spelled out: thousands so far, and the part below a thousand.
+    let mut pending: Option<(u64, u64)> = None;
     let mut after_number = false;
-    let finish = |pending: &mut Option<u64>, out: &mut Vec<String>| {
-        if let Some(n) = pending.take() {
-            out.push(n.to_string());
+    let finish = |pending: &mut Option<(u64, u64)>, out: &mut Vec<String>| {
+        if let Some((thousands, rest)) = pending.take() {
+            out.push(thousands.saturating_add(rest).to_string());
         }
     };
     for w in words(text) {
         if let Some((_, v)) = NUMBER_WORDS.iter().find(|(n, _)| *n == w) {
             pending = Some(match pending {
-                Some(p) if p % 10 == 0 && p >= 20 && *v < 10 => p + v,
+                Some((t, r)) if r % 10 == 0 && r % 100 >= 20 && *v < 10 => (t, r + v),
+                Some((t, r)) if r % 100 == 0 && (r > 0 || t > 0) => (t, r + v),
                 Some(p) => {
                     // "two three" is two numbers.
-                    out.push(p.to_string());
-                    *v
+                    finish(&mut Some(p), &mut out);
+                    (0, *v)
                 }
-                None => *v,
+                None => (0, *v),
             });
             continue;
         }
-        if (w == "hundred" || w == "thousand") && pending.is_some() {
-            let m = if w == "hundred" { 100 } else { 1000 };
-            pending = pending.map(|p| p * m);
+        if let (Some((t, r)), "hundred") = (pending, w.as_str()) {
+            pending = Some((t, r.max(1).saturating_mul(100)));
+            continue;
+        }
+        if let (Some((t, r)), "thousand") = (pending, w.as_str()) {
+            pending = Some((t.saturating_add(r.max(1)).saturating_mul(1000), 0));
             continue;
         }
         let had_number = pending.is_some();
@@ -367,6 +372,10 @@ mod tests {
         assert_eq!(tokens("31 degrees"), ["31", "degc"]);
         assert_eq!(tokens("four hundred metres"), ["400", "m"]);
         assert_eq!(tokens("twenty-five"), ["25"]);
+        assert_eq!(tokens("one thousand two hundred"), ["1200"]);
+        assert_eq!(tokens("two three"), ["2", "3"]);
+        let many = "one thousand ".repeat(12);
+        assert_eq!(tokens(&many).len(), 1, "saturates instead of overflowing");
         assert_eq!(
             tokens("1,200 words at 0.4 mA"),
             ["1200", "words", "at", "0.4", "ma"]
@@ -388,8 +397,8 @@ mod tests {
     #[test]
     fn american_spellings_become_british() {
         assert_eq!(
-            tokens("gray color, optimized tires"),
-            ["grey", "colour", "optimised", "tyres"]
+            tokens("gray color, optimized aluminum"),
+            ["grey", "colour", "optimised", "aluminium"]
         );
         assert_eq!(
             tokens("the size of the prize"),

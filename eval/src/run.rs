@@ -140,15 +140,23 @@ pub fn read_traces(out: &Path, backend: &str) -> Result<Vec<Trace>, RunError> {
     }
     let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
     let mut by_key: Vec<Trace> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
-        let t: Trace = serde_json::from_str(line).map_err(|e| RunError::BadTrace {
-            file: path.display().to_string(),
-            line: i + 1,
-            detail: e.to_string(),
-        })?;
+        let t: Trace = match serde_json::from_str(line) {
+            Ok(t) => t,
+            // A run killed mid-write leaves a cut-off last line: that answer is asked again.
+            Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => continue,
+            Err(e) => {
+                return Err(RunError::BadTrace {
+                    file: path.display().to_string(),
+                    line: i + 1,
+                    detail: e.to_string(),
+                });
+            }
+        };
         match by_key.iter_mut().find(|x| x.key() == t.key()) {
             Some(x) => *x = t,
             None => by_key.push(t),
@@ -157,8 +165,9 @@ pub fn read_traces(out: &Path, backend: &str) -> Result<Vec<Trace>, RunError> {
     Ok(by_key)
 }
 
-/// Runs the eval into `spec.out` and returns every backend's traces (earlier answers in the folder
-/// included).
+/// Runs the eval into `spec.out` and returns every backend's traces of the chosen questions and repeats
+/// (earlier answers to them in the folder included; answers to questions not chosen this time are kept in
+/// the folder but not returned).
 pub fn run(
     spec: &RunSpec,
     corpus: &Corpus,
@@ -228,7 +237,11 @@ async fn run_async(
                 }
             }
         }
-        done.insert(b.clone(), existing);
+        let chosen: Vec<Trace> = existing
+            .into_iter()
+            .filter(|t| t.repeat < spec.repeat && spec.items.iter().any(|i| i.id == t.id))
+            .collect();
+        done.insert(b.clone(), chosen);
     }
     progress(Progress::Start {
         total: todo.len() + skipped,

@@ -114,7 +114,7 @@ pub struct BackendSummary {
     pub declined: Option<Estimate>,
     /// Share of unanswerable questions (and the thin probe) answered with unsupported specifics.
     pub asserted: Option<Estimate>,
-    /// Unsupported specifics per answer, over every answer.
+    /// Unsupported specifics per answer, over every answer that did not fail.
     pub unsupported_per_answer: Option<Estimate>,
     /// Unsupported specifics over all specifics asserted.
     pub unsupported_rate: Option<f64>,

@@ -48,7 +48,8 @@ pub struct Trace {
     pub total_ms: u64,
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
-    /// The coverage signal the `sources` event carried, when the worker sends one.
+    /// The coverage signal the `sources` event carries, once the worker sends one (not yet: always
+    /// empty today).
     #[serde(default)]
     pub coverage: Option<String>,
     /// Seconds spent waiting out rate limits before the answer.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 /// Stop sequences for a tiny model: a blank line (one paragraph is all it can keep on topic), any `<`
 /// (the start of echoed markup or a template token) and a `model` turn marker whose tags were not
-/// rendered.
+/// rendered. For local models only: Anthropic's API rejects a whitespace-only stop sequence (`"\n\n"`).
 pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n"];
 
 /// Settings for a retrieval backend answered by a tiny local model: two passages in the numbered layout

@@ -22,8 +22,8 @@ pub const DECLINE_PHRASES: &[&str] = &[
     "do not know",
     "not sure",
     "no idea",
-    "cant say",
-    "cannot say",
+    "cant say for sure",
+    "cannot say for sure",
     "rather not guess",
     "wont guess",
     "not going to guess",
@@ -40,7 +40,6 @@ pub const DECLINE_PHRASES: &[&str] = &[
     "havent tried",
     "never tried",
     "no more yet",
-    "nothing more",
     "havent got",
     "dont have any",
     "not covered",
@@ -98,8 +97,11 @@ impl Vocabulary {
 
 /// Whether the answer declines or hedges.
 pub fn declines(answer: &str) -> bool {
-    let norm = words(answer).join(" ");
-    DECLINE_PHRASES.iter().any(|p| norm.contains(p))
+    // Whole words only: "piano ideas" holds "no idea" as letters, not as words.
+    let norm = format!(" {} ", words(answer).join(" "));
+    DECLINE_PHRASES
+        .iter()
+        .any(|p| norm.contains(&format!(" {p} ")))
 }
 
 /// Words that start with a capital anywhere in a sentence without being names.
@@ -233,6 +235,10 @@ mod tests {
             "It uses an MS5837 sensor and is accurate to 2 mm."
         ));
         assert!(!declines("Tea, always."));
+        assert!(
+            !declines("I wrote some piano ideas down."),
+            "whole words only"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub const FUNCTION_WORDS: &[&str] = &[
     "any", "every", "each", "much", "many", "most", "other", "such", "well", "too", "off", "down",
     "again", "never", "always", "these", "those", "how", "why", "where", "who", "should", "could",
     "may", "might", "must", "whether", "while", "until", "both", "either", "since", "whatever",
-    "its", "im", "ive", "id", "dont", "didnt", "its", "thats", "theres", "youre", "youll", "isnt",
+    "im", "ive", "id", "dont", "didnt", "thats", "theres", "youre", "youll", "isnt",
 ];
 
 /// Weights of the measures in the raw score (each measure lies in about [-1, 1]).

@@ -44,8 +44,8 @@ const GENERIC: &str = "Great question! There are many factors to consider here. 
      on your specific needs and preferences. It's important to note that every situation is different, \
      so I recommend doing some research and consulting reliable resources. I hope this helps!";
 
-/// The first passage's text from the reader's turn: everything before the question, without markup
-/// lines, unescaped, at most 60 words.
+/// The passages' text from the reader's turn, from the first passage on: everything before the
+/// question, without markup lines, unescaped, at most 60 words.
 fn first_passage(user: &str) -> String {
     let before_question = user.split("<question>").next().unwrap_or(user);
     let text: Vec<&str> = before_question
