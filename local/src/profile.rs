@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 /// rendered. For local models only: Anthropic's API rejects a whitespace-only stop sequence (`"\n\n"`).
 pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n"];
 
-/// Settings for a retrieval backend answered by a tiny local model: two passages in the numbered layout
-/// (no XML attributes to echo), a low temperature, one paragraph.
+/// Settings for a retrieval backend answered by a tiny local model: three passages in the numbered layout
+/// (no XML attributes to echo), a low temperature, one paragraph. Three, not two: two passages of one
+/// post can fill two slots and push the post that answers (the knowledge probe's) out of the sources.
 pub fn small_retrieval_profile() -> Value {
-    json!({"passages": 2, "passage_format": "numbered", "temperature": 0.2, "max_tokens": 120,
+    json!({"passages": 3, "passage_format": "numbered", "temperature": 0.2, "max_tokens": 120,
            "stop": SMALL_MODEL_STOPS})
 }
 
