@@ -351,6 +351,11 @@ pub fn stems(text: &str) -> Vec<String> {
     tokens(text).iter().map(|t| stem(t)).collect()
 }
 
+/// Whether a normalised token is a folded unit (`ua`, `degc`, `minute`...), as [`tokens`] writes them.
+pub fn is_unit(token: &str) -> bool {
+    UNITS.iter().any(|(_, folded)| *folded == token)
+}
+
 /// Whether a normalised token is a number (`18`, `0.4`).
 pub fn is_numeric(token: &str) -> bool {
     is_number(token)

@@ -3,7 +3,7 @@
 //! the reader's question, which may name them). A grounded twin asked what it never wrote about declines
 //! and invents nothing; a fine-tune tends to assert specifics it made up.
 
-use crate::normalize::{is_numeric, tokens, words};
+use crate::normalize::{is_numeric, is_unit, tokens, words};
 use std::collections::HashSet;
 
 /// Phrases (normalised: lowercase, apostrophes dropped) that decline or hedge.
@@ -107,30 +107,9 @@ pub fn declines(answer: &str) -> bool {
 /// Words that start with a capital anywhere in a sentence without being names.
 const CAPITALISED_COMMON: &[&str] = &["I", "I'm", "I've", "I'd", "I'll", "OK", "TV"];
 
-/// Units that make a number-unit pair when they follow a number.
+/// The unit after a number, when one follows.
 fn unit_after(toks: &[String], i: usize) -> Option<&String> {
-    toks.get(i + 1).filter(|u| {
-        matches!(
-            u.as_str(),
-            "ua" | "ma"
-                | "mah"
-                | "degc"
-                | "percent"
-                | "km"
-                | "m"
-                | "cm"
-                | "mm"
-                | "kg"
-                | "g"
-                | "mile"
-                | "minute"
-                | "hour"
-                | "second"
-                | "v"
-                | "w"
-                | "ms"
-        )
-    })
+    toks.get(i + 1).filter(|u| is_unit(u))
 }
 
 /// The specifics an answer asserts: numbers (with a unit when one follows), words that mix letters and

@@ -2,7 +2,7 @@
 //! showed the post that holds them. Model-free: a fact counts as stated when every number in it (with its
 //! unit) appears in the answer and most of its content words do, after normalising both sides.
 
-use crate::normalize::{is_numeric, stem, stems, tokens};
+use crate::normalize::{is_numeric, is_unit, stem, stems, tokens};
 use std::collections::HashSet;
 
 /// Share of a fact's content words (stemmed) that must appear in the answer.
@@ -63,29 +63,6 @@ fn fact_in(fact: &str, answer_tokens: &[String], answer_stems: &HashSet<String>)
     }
     let present = content.iter().filter(|c| answer_stems.contains(*c)).count();
     present as f64 / content.len() as f64 >= CONTENT_SHARE
-}
-
-fn is_unit(token: &str) -> bool {
-    matches!(
-        token,
-        "ua" | "ma"
-            | "mah"
-            | "degc"
-            | "percent"
-            | "km"
-            | "m"
-            | "cm"
-            | "mm"
-            | "kg"
-            | "g"
-            | "mile"
-            | "minute"
-            | "hour"
-            | "second"
-            | "v"
-            | "w"
-            | "ms"
-    )
 }
 
 /// Scores an answer against the expected facts. No facts: a score of 0 with nothing stated (the caller
