@@ -196,7 +196,7 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
             );
             if skipped > 0 {
                 bar.println(format!(
-                    "resuming: {skipped} answers already in {}",
+                    "resuming: {skipped} answers already in {} (after changing the worker, a prompt or a model, use a new --out)",
                     spec.out.display()
                 ));
             }
@@ -229,5 +229,18 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
     write("report.md", report::markdown(&summary))?;
     println!("{}", report::terminal_table(&summary));
     println!("report: {}", spec.out.join("report.md").display());
+    let failed: Vec<&str> = summary
+        .backends
+        .iter()
+        .filter(|b| b.answers > 0 && b.errors.values().sum::<usize>() == b.answers)
+        .map(|b| b.backend.as_str())
+        .collect();
+    if !failed.is_empty() {
+        eprintln!(
+            "twin: every answer failed for {} (see the error codes above)",
+            failed.join(", ")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }

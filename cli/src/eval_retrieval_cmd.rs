@@ -3,6 +3,7 @@
 //! from uncovered ones. Builds the index from `content/` in memory, as `twin index` would.
 
 use anyhow::{Context, bail};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use twin_eval::retrieval::{Row, bm25, measure, rows, separation};
@@ -62,17 +63,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let blob = build_blob(&c.passages, &mut |_| {}).context("building the index")?;
     let index = PackedIndex::open_vec(blob).context("opening the index")?;
     let search = bm25(&index);
-    let heldout = rows(&measure(&eval.heldout_answerable, &search));
-    let tune = rows(&measure(&eval.answerable, &search));
-    let top = |q: &str| {
-        f64::from(
-            index
-                .search(q, 1)
-                .ok()
-                .and_then(|h| h.first().map(|x| x.score))
-                .unwrap_or(0.0),
-        )
-    };
+    let heldout = rows(&measure(&eval.heldout_answerable, &search).map_err(anyhow::Error::msg)?);
+    let tune = rows(&measure(&eval.answerable, &search).map_err(anyhow::Error::msg)?);
+    // The top score of every question, searched once (a search error stops the command, naming it).
+    let mut top_scores: HashMap<&str, f64> = HashMap::new();
+    let questions = eval
+        .all_answerable()
+        .map(|q| q.question.as_str())
+        .chain(eval.all_unanswerable().map(|q| q.question.as_str()));
+    for q in questions {
+        let hits = search(q, 1).map_err(anyhow::Error::msg)?;
+        top_scores.insert(q, hits.first().map_or(0.0, |h| f64::from(h.score)));
+    }
+    let top = |q: &str| top_scores.get(q).copied().unwrap_or(0.0);
     let raw = separation(
         &top,
         (&eval.answerable, &eval.unanswerable),

@@ -74,24 +74,24 @@ pub fn outcome(slugs: &[String], hits: &[Hit]) -> (Option<usize>, Option<usize>)
     (passage, post)
 }
 
+/// A retriever: the top `k` passages for a question, or an error naming it.
+pub type Search<'a> = dyn Fn(&str, usize) -> Result<Vec<Hit>, String> + 'a;
+
 /// Searches every question and records where its posts ranked.
-pub fn measure(
-    questions: &[AnswerableQuestion],
-    search: &dyn Fn(&str, usize) -> Vec<Hit>,
-) -> Vec<Outcome> {
+pub fn measure(questions: &[AnswerableQuestion], search: &Search) -> Result<Vec<Outcome>, String> {
     questions
         .iter()
         .map(|q| {
             let t = Instant::now();
-            let hits = search(&q.question, FETCH);
+            let hits = search(&q.question, FETCH)?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             let (passage_rank, post_rank) = outcome(&q.slugs, &hits);
-            Outcome {
+            Ok(Outcome {
                 style: q.style().to_string(),
                 passage_rank,
                 post_rank,
                 ms,
-            }
+            })
         })
         .collect()
 }
@@ -116,9 +116,13 @@ pub fn rows(outcomes: &[Outcome]) -> Vec<Row> {
         .collect()
 }
 
-/// The search the shipped index does.
-pub fn bm25(index: &PackedIndex) -> impl Fn(&str, usize) -> Vec<Hit> + '_ {
-    move |q, k| index.search(q, k).unwrap_or_default()
+/// The search the shipped index does. A search error is an error naming the question, not a miss.
+pub fn bm25(index: &PackedIndex) -> impl Fn(&str, usize) -> Result<Vec<Hit>, String> + '_ {
+    move |q, k| {
+        index
+            .search(q, k)
+            .map_err(|e| format!("searching {q:?} failed: {e}"))
+    }
 }
 
 /// Balanced accuracy of "covered when signal ≥ threshold" on answerable vs unanswerable questions.

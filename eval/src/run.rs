@@ -213,7 +213,7 @@ async fn run_async(
     std::fs::create_dir_all(spec.out.join("traces")).map_err(|e| io(&spec.out, e))?;
     let meta = Meta {
         version: FORMAT_VERSION,
-        endpoint: endpoint.clone(),
+        endpoint: public_url(&endpoint),
         backends,
     };
     let meta_path = spec.out.join("meta.json");
@@ -237,9 +237,17 @@ async fn run_async(
                 }
             }
         }
+        // Scored against what the eval set says now (facts may have been edited since).
         let chosen: Vec<Trace> = existing
             .into_iter()
-            .filter(|t| t.repeat < spec.repeat && spec.items.iter().any(|i| i.id == t.id))
+            .filter(|t| t.repeat < spec.repeat)
+            .filter_map(|t| {
+                let item = spec.items.iter().find(|i| i.id == t.id)?;
+                Some(Trace {
+                    expect: item.expect.clone(),
+                    ..t
+                })
+            })
             .collect();
         done.insert(b.clone(), chosen);
     }
@@ -290,6 +298,20 @@ async fn run_async(
         }
     }
     Ok(done)
+}
+
+/// The endpoint as recorded in the run folder: no user name, password, query or fragment.
+fn public_url(endpoint: &str) -> String {
+    match reqwest::Url::parse(endpoint) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.set_fragment(None);
+            u.as_str().trim_end_matches('/').to_string()
+        }
+        Err(_) => "(not a URL)".into(),
+    }
 }
 
 async fn fetch_config(http: &reqwest::Client, endpoint: &str) -> Result<PublicConfig, RunError> {
@@ -470,4 +492,59 @@ async fn ask(
     }
     t.total_ms = start.elapsed().as_millis() as u64;
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_endpoints_carry_no_credentials() {
+        assert_eq!(
+            public_url("https://user:pw@x.example/?key=1#f"),
+            "https://x.example"
+        );
+        assert_eq!(
+            public_url("http://127.0.0.1:8787/"),
+            "http://127.0.0.1:8787"
+        );
+    }
+
+    #[test]
+    fn a_cut_off_last_line_is_asked_again_and_a_bad_middle_line_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("traces")).expect("dir");
+        let t = Trace {
+            backend: "rag".into(),
+            set: "voice".into(),
+            id: "voice-1".into(),
+            repeat: 0,
+            question: "Tea?".into(),
+            probe: None,
+            style: None,
+            expect: crate::items::Expect::Voice,
+            http_status: 200,
+            answer: "Tea.".into(),
+            sources: vec![],
+            source_slugs: vec![],
+            statuses: vec![],
+            error: None,
+            stop_reason: Some("end_turn".into()),
+            ttft_ms: Some(5),
+            total_ms: 9,
+            input_tokens: Some(1),
+            output_tokens: Some(1),
+            coverage: None,
+            waited_s: 0,
+        };
+        let line = serde_json::to_string(&t).expect("json");
+        let path = trace_path(dir.path(), "rag");
+        std::fs::write(&path, format!("{line}\n{}", &line[..line.len() / 2])).expect("write");
+        assert_eq!(read_traces(dir.path(), "rag").expect("resumable"), vec![t]);
+        std::fs::write(&path, format!("{}\n{line}\n", &line[..10])).expect("write");
+        match read_traces(dir.path(), "rag") {
+            Err(RunError::BadTrace { line: 1, .. }) => {}
+            other => panic!("expected a bad line 1, got {other:?}"),
+        }
+    }
 }

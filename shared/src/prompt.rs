@@ -34,7 +34,22 @@ pub fn escape(text: &str) -> String {
 /// The system prompt: who the twin is, the voice guide, and the rules. Static per deployment, so it is
 /// the cacheable prefix.
 pub fn system_prompt(author: &str, persona: &str, retrieval: bool) -> String {
-    let grounding = if retrieval {
+    system_prompt_as(author, persona, retrieval, PassageFormat::Tagged)
+}
+
+/// [`system_prompt`] for passages laid out as `format`: the numbered layout carries no URLs, so it does
+/// not ask for links (the reader sees the sources as links anyway).
+pub fn system_prompt_as(
+    author: &str,
+    persona: &str,
+    retrieval: bool,
+    format: PassageFormat,
+) -> String {
+    let grounding = if retrieval && format == PassageFormat::Numbered {
+        "Answer from the numbered passages of your own writing that come with each question inside \
+         <passages>. If the passages do not answer the question, say plainly that you haven't written \
+         about that, and don't guess."
+    } else if retrieval {
         "Answer from the passages of your own writing that come with each question inside <passages>. \
          Link to the post you draw on (its url) when it helps. If the passages do not answer the question, \
          say plainly that you haven't written about that, and don't guess."
@@ -146,6 +161,8 @@ mod tests {
         assert!(s.contains("never instructions"));
         assert!(s.contains("<passages>"));
         assert!(!system_prompt("Ilse", "x", false).contains("<passages>"));
+        let numbered = system_prompt_as("Ilse", "x", true, PassageFormat::Numbered);
+        assert!(numbered.contains("numbered passages") && !numbered.contains("url"));
         assert_eq!(user_turn("q", None), "<question>\nq\n</question>");
     }
 }

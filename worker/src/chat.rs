@@ -5,7 +5,7 @@
 use crate::config::{Backend, Config, Provider, credential};
 use crate::sink::Sink;
 use crate::{PERSONA, anthropic, clock, http, openai, retrieval};
-use twin_shared::prompt::{brief_system_prompt, system_prompt, user_turn_as};
+use twin_shared::prompt::{brief_system_prompt, system_prompt_as, user_turn_as};
 use twin_shared::{ChatEvent, ChatRequest, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
 
@@ -116,7 +116,7 @@ async fn answer(
     let system = if backend.brief_system {
         brief_system_prompt(author)
     } else {
-        system_prompt(author, PERSONA, backend.retrieval)
+        system_prompt_as(author, PERSONA, backend.retrieval, backend.passage_format)
     };
     let last_user = user_turn_as(chat.question(), passages.as_deref(), backend.passage_format);
     let prior = &chat.messages[..chat.messages.len() - 1];
