@@ -120,6 +120,23 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
             );
         }
         assert_eq!(b.answers, chosen.len());
+        // Every set was asked, so every score that applies to this backend must be there.
+        let needed = [
+            ("knowledge", b.knowledge),
+            ("declined", b.declined),
+            ("asserted", b.asserted),
+            ("voice", b.voice),
+            ("voice_all", b.voice_all),
+        ];
+        for (name, e) in needed {
+            assert!(e.is_some(), "{}: no {name} score", b.backend);
+        }
+        assert_eq!(
+            b.source_hit.is_some(),
+            b.retrieval,
+            "{}: source hits only for retrieval backends",
+            b.backend
+        );
     }
     // Knowledge: quoting the retrieved passage beats talking about cathedrals.
     let good = by("eval-passage").knowledge.expect("knowledge").mean;
