@@ -139,6 +139,38 @@ impl PackedIndex {
             .collect::<Result<Vec<_>, IndexError>>()
     }
 
+    /// How much of a question the index could match at best: for each of the question's terms, the BM25
+    /// weight of one occurrence in an average-length passage, in the term's best boosted field
+    /// (`boost × idf`), summed. A term the corpus never uses has the highest idf, so a question about
+    /// something the author never wrote about has a large reference score that no passage comes near.
+    /// Dividing a hit's score by it gives a coverage ratio that does not grow with question length.
+    pub fn reference_score(&self, question: &str) -> Result<f32, IndexError> {
+        let searcher = self.reader.searcher();
+        let n = searcher.num_docs() as f32;
+        let mut total = 0.0f32;
+        for term in query::question_terms(question) {
+            let mut best = 0.0f32;
+            for (field, boost) in self.fields.boosted() {
+                let df = searcher.doc_freq(&tantivy::Term::from_field_text(field, &term))? as f32;
+                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+                best = best.max(boost * idf);
+            }
+            total += best;
+        }
+        Ok(total)
+    }
+
+    /// The top hit's score over [`PackedIndex::reference_score`]: about 1 when a passage matches every
+    /// term of the question once, near 0 when it matches only common words. `0` without hits.
+    pub fn coverage(&self, question: &str, top_score: f32) -> Result<f32, IndexError> {
+        let reference = self.reference_score(question)?;
+        Ok(if reference > 0.0 {
+            top_score / reference
+        } else {
+            0.0
+        })
+    }
+
     /// The underlying tantivy index, for inspection.
     pub fn tantivy(&self) -> &Index {
         &self.index
