@@ -44,7 +44,8 @@ pub struct QuestionScore {
 pub fn score(t: &Trace, retrieval: bool, corpus: &Corpus) -> QuestionScore {
     let failed = t.error.is_some();
     let mut voice = corpus.voice.score(&t.answer);
-    if failed {
+    // A failed or empty answer has no voice (the logistic would put "nothing" at 0.5).
+    if failed || t.answer.trim().is_empty() {
         voice.score = 0.0;
     }
     let (k, hit) = match &t.expect {

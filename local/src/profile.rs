@@ -5,17 +5,21 @@
 
 use serde_json::{Value, json};
 
-/// Stop sequences for a tiny model: a blank line (one paragraph is all it can keep on topic), any `<`
-/// (the start of echoed markup or a template token) and a `model` turn marker whose tags were not
+/// Stop sequences for the tiny fine-tuned model: a blank line (one paragraph is all it keeps on topic),
+/// any `<` (the start of echoed markup or a template token) and a `model` turn marker whose tags were not
 /// rendered. For local models only: Anthropic's API rejects a whitespace-only stop sequence (`"\n\n"`).
 pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n"];
 
+/// Stop sequences for the tiny retrieval model: no blank-line stop, since SmolLM2 often opens with a
+/// line such as "The answer is:" and a blank line (stopping there left nothing; measured in the README).
+pub const SMALL_RETRIEVAL_STOPS: &[&str] = &["<", "model\n"];
+
 /// Settings for a retrieval backend answered by a tiny local model: three passages in the numbered layout
-/// (no XML attributes to echo), a low temperature, one paragraph. Three, not two: two passages of one
-/// post can fill two slots and push the post that answers (the knowledge probe's) out of the sources.
+/// (no XML attributes to echo), a low temperature, 120 tokens. Three, not two: two passages of one post
+/// can fill two slots and push the post that answers (the knowledge probe's) out of the sources.
 pub fn small_retrieval_profile() -> Value {
     json!({"passages": 3, "passage_format": "numbered", "temperature": 0.2, "max_tokens": 120,
-           "stop": SMALL_MODEL_STOPS})
+           "stop": SMALL_RETRIEVAL_STOPS})
 }
 
 /// Settings for the fine-tuned pane answered by the tiny local Gemma with its LoRA: the stops end its
