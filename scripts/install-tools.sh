@@ -11,7 +11,7 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
   echo "install: wasm-bindgen-cli $wasm_bindgen_version (3-5 minutes, once per machine)"
-  # Not --locked: a locked dependency of it was yanked (see ../shared/toolchain.md).
+  # Not --locked: a locked dependency of it was yanked.
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
 fi
 if ! command -v node >/dev/null; then
