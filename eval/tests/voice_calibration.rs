@@ -68,22 +68,16 @@ fn authors_unseen_paragraphs_score_high_and_generic_answers_low() {
         .filter(|p| p.text.split_whitespace().count() >= 30)
         .map(|p| model.score(&p.text).score)
         .collect();
-    let generic_text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/generic_answers.txt"),
-    )
-    .expect("generic answers");
-    let generic: Vec<f64> = split(&generic_text)
-        .iter()
-        .map(|t| model.score(t).score)
-        .collect();
-    let like_text = std::fs::read_to_string(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/author_like_answers.txt"),
-    )
-    .expect("author-like answers");
-    let like: Vec<f64> = split(&like_text)
-        .iter()
-        .map(|t| model.score(t).score)
-        .collect();
+    let scores = |file: &str| -> Vec<f64> {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(file);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        split(&text).iter().map(|t| model.score(t).score).collect()
+    };
+    let generic = scores("generic_answers.txt");
+    let like = scores("author_like_answers.txt");
     assert!(generic.len() >= 15 && like.len() >= 8);
     let (a_mean, a_median) = summary("author's unseen paragraphs", &author);
     let (l_mean, _) = summary("answers in the author's voice", &like);
