@@ -6,10 +6,11 @@ use anyhow::{Context, bail};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use twin_eval::retrieval::{Row, bm25, measure, rows, separation};
-use twin_index::PackedIndex;
+use twin_eval::retrieval::{LevelShares, Row, bm25, floor_keeping, measure, rows, separation};
 use twin_index::build::build_blob;
 use twin_index::ingest::read_content;
+use twin_index::{PackedIndex, coverage};
+use twin_shared::Coverage;
 use twin_shared::EvalSet;
 
 #[derive(clap::Args)]
@@ -65,51 +66,120 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let search = bm25(&index);
     let heldout = rows(&measure(&eval.heldout_answerable, &search).map_err(anyhow::Error::msg)?);
     let tune = rows(&measure(&eval.answerable, &search).map_err(anyhow::Error::msg)?);
-    // The top score of every question, searched once (a search error stops the command, naming it).
-    let mut top_scores: HashMap<&str, f64> = HashMap::new();
+    // Every coverage signal of every question, searched once (a search error stops the command).
+    let mut signals: HashMap<&str, [f64; 3]> = HashMap::new();
+    let mut shipped: HashMap<&str, Coverage> = HashMap::new();
     let questions = eval
         .all_answerable()
         .map(|q| q.question.as_str())
         .chain(eval.all_unanswerable().map(|q| q.question.as_str()));
     for q in questions {
-        let hits = search(q, 1).map_err(anyhow::Error::msg)?;
-        top_scores.insert(q, hits.first().map_or(0.0, |h| f64::from(h.score)));
-    }
-    let mut ratios: HashMap<&str, f64> = HashMap::new();
-    for (q, top) in &top_scores {
-        let c = index
-            .coverage(q, *top as f32)
+        let hits = search(q, 5).map_err(anyhow::Error::msg)?;
+        let top = hits.first().map_or(0.0, |h| h.score);
+        let ratio = index.coverage_ratio(q, top).context("measuring coverage")?;
+        let share = index
+            .coverage_share(q, &hits)
             .context("measuring coverage")?;
-        ratios.insert(q, f64::from(c));
+        signals.insert(q, [top, ratio, share].map(f64::from));
+        let levels = index
+            .coverage_levels(q, &hits)
+            .context("measuring coverage")?;
+        shipped.insert(q, coverage::best(&levels));
     }
-    let top = |q: &str| top_scores.get(q).copied().unwrap_or(0.0);
-    let ratio = |q: &str| ratios.get(q).copied().unwrap_or(0.0);
+    let signals = &signals;
+    let signal = |i: usize| move |q: &str| signals.get(q).map_or(0.0, |s| s[i]);
     let halves = (
         (&eval.answerable[..], &eval.unanswerable[..]),
         (&eval.heldout_answerable[..], &eval.heldout_unanswerable[..]),
     );
-    let raw = separation(&top, halves.0, halves.1);
-    let normalised = separation(&ratio, halves.0, halves.1);
+    let tried = [
+        ("raw top score", separation(&signal(0), halves.0, halves.1)),
+        (
+            "top score / reference score",
+            separation(&signal(1), halves.0, halves.1),
+        ),
+        (
+            "matched idf share",
+            separation(&signal(2), halves.0, halves.1),
+        ),
+    ];
+    let tune_scores: Vec<f64> = eval
+        .answerable
+        .iter()
+        .map(|q| signal(0)(&q.question))
+        .collect();
+    let fitted_none = floor_keeping(&tune_scores, coverage::NONE_KEEPS);
+    let tune_shares: Vec<f64> = eval
+        .answerable
+        .iter()
+        .map(|q| signal(2)(&q.question))
+        .collect();
+    let fitted_share = floor_keeping(&tune_shares, coverage::NONE_KEEPS);
+    let levels = |a: &[twin_shared::AnswerableQuestion],
+                  u: &[twin_shared::UnanswerableQuestion]| {
+        let of = |qs: Vec<&str>| {
+            LevelShares::of(
+                qs.iter()
+                    .map(|q| shipped.get(q).copied().unwrap_or(Coverage::None)),
+            )
+        };
+        (
+            of(a.iter().map(|q| q.question.as_str()).collect()),
+            of(u.iter().map(|q| q.question.as_str()).collect()),
+        )
+    };
+    let (tune_a, tune_u) = levels(halves.0.0, halves.0.1);
+    let (held_a, held_u) = levels(halves.1.0, halves.1.1);
     if args.json {
         let v = serde_json::json!({"heldout": heldout, "tune": tune,
-            "coverage": {"raw_top_score": raw, "top_over_reference": normalised}});
+            "coverage": {
+                "signals": tried.iter().map(|(n, s)| serde_json::json!({"signal": n, "fit": s})).collect::<Vec<_>>(),
+                "shipped": {"none_below": coverage::NONE_BELOW, "none_share_below": coverage::NONE_SHARE_BELOW,
+                            "covered_at": coverage::COVERED_AT},
+                "fitted": {"none_below": fitted_none, "none_share_below": fitted_share,
+                           "covered_at": tried[0].1.threshold},
+                "levels": {"tune": {"answerable": tune_a, "unanswerable": tune_u},
+                           "heldout": {"answerable": held_a, "unanswerable": held_u}}}});
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("{}", table("BM25 as shipped, held-out half", &heldout));
     println!("{}", table("BM25 as shipped, tuning half", &tune));
     println!(
-        "coverage signal (threshold fitted on the tuning half) | threshold | balanced accuracy, tuning | held out"
+        "| coverage signal | threshold (fitted on the tuning half) | balanced accuracy, tuning | held out |"
     );
     println!("|---|---|---|---|");
-    for (name, s) in [
-        ("raw top score", raw),
-        ("top score / reference score", normalised),
-    ] {
+    for (name, s) in &tried {
         println!(
             "| {name} | {:.3} | {:.3} | {:.3} |",
             s.threshold, s.tune, s.heldout
         );
     }
+    println!(
+        "\nshipped levels: none when the top score is below {:.2} (fitted: {fitted_none:.2}) and no passage's share reaches {:.2} (fitted: {fitted_share:.2}), each keeping {:.0}% of the tuning half's answerable questions; covered at {:.2} (fitted: {:.2})\n",
+        coverage::NONE_BELOW,
+        coverage::NONE_SHARE_BELOW,
+        coverage::NONE_KEEPS * 100.0,
+        coverage::COVERED_AT,
+        tried[0].1.threshold
+    );
+    println!("| half | questions | n | covered | thin | none |");
+    println!("|---|---|---|---|---|---|");
+    for (half, kind, l) in [
+        ("tuning", "answerable", tune_a),
+        ("tuning", "unanswerable", tune_u),
+        ("held out", "answerable", held_a),
+        ("held out", "unanswerable", held_u),
+    ] {
+        println!(
+            "| {half} | {kind} | {} | {:.2} | {:.2} | {:.2} |",
+            l.n, l.covered, l.thin, l.none
+        );
+    }
+    println!(
+        "\nbalanced accuracy of `none` (answerable kept, unanswerable caught): tuning {:.3}, held out {:.3}",
+        (1.0 - tune_a.none + tune_u.none) / 2.0,
+        (1.0 - held_a.none + held_u.none) / 2.0
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -66,6 +66,12 @@ impl Stack {
             ),
             backend("tuned-rag", "openai", &l, json!({"retrieval": true})),
             backend("echo", "anthropic", &stand_in.base_url(), key.clone()),
+            backend(
+                "echo-rag",
+                "anthropic",
+                &stand_in.base_url(),
+                json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true})
+            ),
             backend("echo-gpu", "openai", &stand_in.base_url(), json!({})),
             backend("f-429", "anthropic", &fault("429"), key.clone()),
             backend("f-500", "anthropic", &fault("500"), key.clone()),

@@ -213,6 +213,48 @@ async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {
     .await;
 }
 
+/// A question the blog never covers: the retrieval pane says so instead of showing stray sources; a
+/// covered one (the knowledge probe, asked earlier) carries no such note.
+async fn an_uncovered_question_says_so(ctx: &Ctx) {
+    let page = &ctx.page;
+    let turns = format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')");
+    let before = eval(page, &format!("{turns}.length"))
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    assert!(before >= 1, "the knowledge probe's turn is there");
+    let first_note = eval(
+        page,
+        &format!("{turns}[0].querySelectorAll('.coverage').length"),
+    )
+    .await;
+    assert_eq!(
+        first_note.as_u64(),
+        Some(0),
+        "a covered question has no note"
+    );
+    eval(page, &format!("(() => {{ const t = {ROOT}.querySelector('#twin-input'); t.focus(); t.value = 'Which football team do you support?';
+        t.dispatchEvent(new Event('input', {{bubbles: true}}));
+        t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
+    let last = format!("{turns}[{before}]");
+    wait_for(
+        page,
+        &format!("!!{last} && !!{last}.querySelector('.coverage')"),
+        Duration::from_secs(20),
+        "the not-covered note",
+    )
+    .await;
+    let v = eval(page, &format!("({{note: {last}.querySelector('.coverage').textContent, role: {last}.querySelector('.coverage').getAttribute('role'), sources: {last}.querySelectorAll('.sources a').length}})")).await;
+    assert_eq!(
+        v["note"].as_str(),
+        Some("Not something I've written about"),
+        "{v}"
+    );
+    assert_eq!(v["role"].as_str(), Some("note"), "{v}");
+    assert_eq!(v["sources"].as_u64(), Some(0), "{v}");
+    screenshot(ctx, "not-covered.png").await;
+}
+
 async fn error_shows_a_message_and_retry_works(ctx: &Ctx) {
     let page = &ctx.page;
     open(page, &ctx.demo.page_url.replace("post.html", "flaky.html")).await;
@@ -415,6 +457,7 @@ fn main() {
         check!(blog_css_does_not_reach_the_widget);
         check!(knowledge_probe_streams_into_both_panes);
         check!(keyboard_enter_sends_and_escape_stops);
+        check!(an_uncovered_question_says_so);
         check!(error_shows_a_message_and_retry_works);
         check!(narrow_window_stacks_the_panes);
         let errors = ctx

@@ -77,16 +77,31 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
             assert!(x.stop_reason.is_some());
         }
     }
-    let with_sources = |b: &str| {
-        traces[b]
-            .iter()
-            .all(|t| !t.sources.is_empty() && !t.source_slugs.is_empty())
-    };
+    // Retrieval backends send a `sources` event with its coverage for every question, and sources for
+    // every answerable one; the others send none.
+    for b in ["eval-passage", "rag"] {
+        for t in &traces[b] {
+            let level = t.coverage.as_deref();
+            assert!(
+                matches!(level, Some("covered" | "thin" | "none")),
+                "{b}: coverage {level:?} for {:?}",
+                t.question
+            );
+            if t.set == "answerable" {
+                assert!(
+                    !t.sources.is_empty() && !t.source_slugs.is_empty() && level != Some("none"),
+                    "{b}: no sources for {:?}",
+                    t.question
+                );
+            }
+            assert_eq!(t.sources.is_empty(), level == Some("none"), "{b}: {t:?}");
+        }
+    }
     assert!(
-        with_sources("eval-passage") && with_sources("rag"),
-        "retrieval backends send sources"
+        traces["eval-generic"]
+            .iter()
+            .all(|t| t.sources.is_empty() && t.coverage.is_none())
     );
-    assert!(traces["eval-generic"].iter().all(|t| t.sources.is_empty()));
 
     let meta = read_meta(&spec.out)
         .expect("meta")

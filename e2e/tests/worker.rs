@@ -10,6 +10,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use twin_e2e::{API_KEY, ChatRun, Client, Stack};
+use twin_shared::Coverage;
+use twin_shared::prompt::THIN_NOTE;
 
 type Check = fn(&Stack, &Client);
 
@@ -37,6 +39,10 @@ fn main() {
         ),
         ("any_backend_can_use_retrieval", tuned_with_retrieval),
         ("follow_up_turns_are_sent_and_answered", follow_up),
+        (
+            "coverage_is_sent_with_the_sources_and_told_to_the_model",
+            coverage,
+        ),
         (
             "reader_text_cannot_break_out_of_its_tag",
             prompt_injection_is_escaped,
@@ -291,6 +297,67 @@ fn follow_up(_: &Stack, c: &Client) {
         run.text()
     );
     assert!(run.done().is_some());
+}
+
+/// The echo stand-in returns the reader's turn as the model got it, so the test sees both what the reader
+/// is sent (sources with their coverage) and what the model is told.
+fn coverage(_: &Stack, c: &Client) {
+    let levels = |run: &ChatRun| -> Vec<Option<Coverage>> {
+        run.sources().iter().map(|s| s.coverage).collect()
+    };
+    let search_level = |q: &str| {
+        let (s, v) = c.get_json(&format!(
+            "/api/search?q={}",
+            q.replace(' ', "+").replace('?', "%3F")
+        ));
+        assert_eq!(s, 200, "{v}");
+        v["coverage"]
+            .as_str()
+            .expect("coverage in the search response")
+            .to_string()
+    };
+    // Covered in depth: sources, each with a level, and the passages in the prompt without a note.
+    let q = "How did you stop the salt air from wrecking your Driftwood weather station?";
+    let run = c.ask("echo-rag", q);
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    let l = levels(&run);
+    assert!(
+        !l.is_empty() && l.contains(&Some(Coverage::Covered)),
+        "{l:?}"
+    );
+    assert!(
+        l.iter()
+            .all(|x| matches!(x, Some(Coverage::Covered | Coverage::Thin))),
+        "{l:?}"
+    );
+    let thin_note = &THIN_NOTE[..40]; // the echo returns the turn's first 80 characters
+    assert!(
+        run.text().contains("<passage ") && !run.text().contains(thin_note),
+        "{}",
+        run.text()
+    );
+    assert_eq!(search_level(q), "covered");
+    // Never written about: an empty sources event, and the model gets no passage to stretch.
+    let q = "Which football team do you support?";
+    let run = c.ask("echo-rag", q);
+    assert_eq!(run.names()[0], "sources", "{:?}", run.names());
+    assert!(run.sources().is_empty(), "{:?}", run.sources());
+    let text = run.text();
+    assert!(
+        text.contains("no passage of your writing matches") && !text.contains("<passage "),
+        "{text}"
+    );
+    assert_eq!(search_level(q), "none");
+    // Only touched on: sources, and the model told they may not answer it.
+    let q = "Any tips for new engineers?";
+    let run = c.ask("echo-rag", q);
+    assert!(!run.sources().is_empty(), "{:?}", run.names());
+    assert!(run.text().contains(thin_note), "{}", run.text());
+    assert_eq!(search_level(q), "thin");
+    // A short question the blog does cover: a low BM25 score, saved by its matched share.
+    let run = c.ask("echo-rag", "Do you grow potatoes?");
+    assert!(!run.sources().is_empty(), "{:?}", run.names());
+    assert!(run.text().contains("<passage "), "{}", run.text());
 }
 
 fn prompt_injection_is_escaped(_: &Stack, c: &Client) {

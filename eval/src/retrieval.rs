@@ -7,7 +7,7 @@ use crate::stats::quantile;
 use std::collections::BTreeMap;
 use std::time::Instant;
 use twin_index::{Hit, PackedIndex};
-use twin_shared::{AnswerableQuestion, UnanswerableQuestion};
+use twin_shared::{AnswerableQuestion, Coverage, UnanswerableQuestion};
 
 /// Passages fetched per question (enough for distinct-post ranks to 10).
 const FETCH: usize = 50;
@@ -146,6 +146,39 @@ pub fn best_threshold(answerable: &[f64], unanswerable: &[f64]) -> f64 {
     best.1
 }
 
+/// The highest threshold that keeps at least `keep` of `answerable` at or above it: the `none` cut, where
+/// wrongly rejecting a covered question costs more than letting an uncovered one through.
+pub fn floor_keeping(answerable: &[f64], keep: f64) -> f64 {
+    let mut sorted = answerable.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let drop = ((1.0 - keep) * sorted.len() as f64).floor() as usize;
+    sorted.get(drop).copied().unwrap_or(0.0)
+}
+
+/// The share of a group of questions at each coverage level.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct LevelShares {
+    pub n: usize,
+    pub covered: f64,
+    pub thin: f64,
+    pub none: f64,
+}
+
+impl LevelShares {
+    pub fn of(levels: impl Iterator<Item = Coverage>) -> LevelShares {
+        let levels: Vec<Coverage> = levels.collect();
+        let n = levels.len();
+        let share =
+            |c: Coverage| levels.iter().filter(|l| **l == c).count() as f64 / n.max(1) as f64;
+        LevelShares {
+            n,
+            covered: share(Coverage::Covered),
+            thin: share(Coverage::Thin),
+            none: share(Coverage::None),
+        }
+    }
+}
+
 /// A coverage signal's separation: threshold fitted on the tuning half, balanced accuracy on both halves.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Separation {
@@ -196,5 +229,13 @@ mod tests {
         assert!(balanced_accuracy(&a, &u, t) >= 5.0 / 6.0 - 1e-9);
         assert_eq!(balanced_accuracy(&a, &u, 100.0), 0.5);
         assert_eq!(balanced_accuracy(&[1.0], &[0.0], 0.5), 1.0);
+    }
+
+    #[test]
+    fn the_floor_keeps_the_asked_share() {
+        let a: Vec<f64> = (1..=20).map(f64::from).collect();
+        assert_eq!(floor_keeping(&a, 0.95), 2.0, "drops one of twenty");
+        assert_eq!(floor_keeping(&a, 1.0), 1.0);
+        assert_eq!(floor_keeping(&[], 0.9), 0.0);
     }
 }

@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 use twin_shared::upstream::sse_events;
-use twin_shared::{ChatEvent, PublicConfig};
+use twin_shared::{ChatEvent, Coverage, PublicConfig};
 
 /// How long one answer may take, cold start included.
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(300);
@@ -456,6 +456,12 @@ async fn ask(
                     .iter()
                     .filter_map(|x| corpus.slug_for(&x.url).map(str::to_string))
                     .collect();
+                // The question's coverage is its best source's; no sources means none.
+                let levels: Option<Vec<Coverage>> = s.iter().map(|x| x.coverage).collect();
+                t.coverage = Some(match levels {
+                    Some(l) => twin_index::coverage::best(&l).as_str().to_string(),
+                    None => "unknown".to_string(),
+                });
                 t.sources = s;
             }
             Some(Ok(ChatEvent::Status(s))) => t.statuses.push(s),

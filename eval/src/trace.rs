@@ -48,8 +48,8 @@ pub struct Trace {
     pub total_ms: u64,
     pub input_tokens: Option<u64>,
     pub output_tokens: Option<u64>,
-    /// The coverage signal the `sources` event carries, once the worker sends one (not yet: always
-    /// empty today).
+    /// The coverage the `sources` event carried (`covered`, `thin`, `none` for no sources, `unknown` from a
+    /// worker that does not send it); absent without a `sources` event (a backend without retrieval).
     #[serde(default)]
     pub coverage: Option<String>,
     /// Seconds spent waiting out rate limits before the answer.

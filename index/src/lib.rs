@@ -9,6 +9,7 @@ pub mod blob;
 mod blob_directory;
 #[cfg(feature = "ingest")]
 pub mod build;
+pub mod coverage;
 mod error;
 #[cfg(feature = "ingest")]
 pub mod ingest;

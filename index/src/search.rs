@@ -1,6 +1,7 @@
 //! Opening a packed index and answering a question with the top passages.
 
 use crate::blob_directory::BlobDirectory;
+use crate::coverage;
 use crate::schema::Fields;
 use crate::{IndexError, Kind, query};
 use tantivy::collector::TopDocs;
@@ -8,6 +9,7 @@ use tantivy::directory::OwnedBytes;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+use twin_shared::Coverage;
 
 /// Characters of body text a snippet shows.
 const SNIPPET_CHARS: usize = 240;
@@ -161,14 +163,44 @@ impl PackedIndex {
     }
 
     /// The top hit's score over [`PackedIndex::reference_score`]: about 1 when a passage matches every
-    /// term of the question once, near 0 when it matches only common words. `0` without hits.
-    pub fn coverage(&self, question: &str, top_score: f32) -> Result<f32, IndexError> {
+    /// term of the question once, near 0 when it matches only common words. `0` without hits. A coverage
+    /// signal measured and not shipped (see [`crate::coverage`]).
+    pub fn coverage_ratio(&self, question: &str, top_score: f32) -> Result<f32, IndexError> {
         let reference = self.reference_score(question)?;
         Ok(if reference > 0.0 {
             top_score / reference
         } else {
             0.0
         })
+    }
+
+    /// The matched idf share of `hits` (this question's results, best first) in [0, 1]: a coverage signal
+    /// measured and not shipped (see [`crate::coverage`]).
+    pub fn coverage_share(&self, question: &str, hits: &[Hit]) -> Result<f32, IndexError> {
+        let searcher = self.reader.searcher();
+        let weights = coverage::term_weights(&searcher, &self.fields, question)?;
+        Ok(coverage::best_share(&weights, hits))
+    }
+
+    /// How well each of `hits` (this question's results) covers `question`, in order (see
+    /// [`crate::coverage`]); [`crate::coverage::best`] of them is the question's coverage.
+    pub fn coverage_levels(
+        &self,
+        question: &str,
+        hits: &[Hit],
+    ) -> Result<Vec<Coverage>, IndexError> {
+        let searcher = self.reader.searcher();
+        let weights = coverage::term_weights(&searcher, &self.fields, question)?;
+        Ok(hits
+            .iter()
+            .map(|h| {
+                if h.score >= coverage::NONE_BELOW {
+                    coverage::level(h.score, 0.0)
+                } else {
+                    coverage::level(h.score, coverage::hit_share(&weights, h))
+                }
+            })
+            .collect())
     }
 
     /// The underlying tantivy index, for inspection.

@@ -11,6 +11,32 @@ pub struct Source {
     pub title: String,
     pub url: String,
     pub snippet: String,
+    /// How well this passage covers the question (`covered` or `thin`; a passage that covers nothing is
+    /// not sent). The question's coverage is the best of its sources': an empty `sources` list means the
+    /// author has not written about it. Absent from workers that predate it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
+}
+
+/// How much of a question the author's writing covers, judged from retrieval: passages that answer it,
+/// passages that only touch on it, or nothing worth showing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    Covered,
+    Thin,
+    None,
+}
+
+impl Coverage {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coverage::Covered => "covered",
+            Coverage::Thin => "thin",
+            Coverage::None => "none",
+        }
+    }
 }
 
 /// Waiting, said out loud: the GPU waking, a retry.
@@ -135,6 +161,7 @@ mod tests {
                 title: "T".into(),
                 url: "u".into(),
                 snippet: "a\nb".into(),
+                coverage: Some(Coverage::Thin),
             }]),
             ChatEvent::Status(Status {
                 phase: "waking".into(),

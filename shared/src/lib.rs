@@ -17,5 +17,5 @@ pub use chat::{ChatMessage, ChatRequest, RequestError, Role};
 pub use error::ContentError;
 #[cfg(feature = "files")]
 pub use eval::{AnswerableQuestion, EvalSet, UnanswerableQuestion, VoicePrompt};
-pub use event::{ChatEvent, Done, ErrorEvent, Source, Status, Usage};
+pub use event::{ChatEvent, Coverage, Done, ErrorEvent, Source, Status, Usage};
 pub use probes::{Probe, Probes};

@@ -41,6 +41,9 @@ pub fn Pane(pane: PaneState) -> impl IntoView {
 }
 
 fn view_turn(t: Turn, last: bool, pane: PaneState) -> impl IntoView {
+    let coverage = t.uncovered.then(|| {
+        view! { <p class="coverage" role="note">"Not something I've written about"</p> }
+    });
     let sources = (!t.sources.is_empty()).then(|| {
         view! {
             <ul class="sources" aria-label="Posts this answer draws on">
@@ -84,6 +87,7 @@ fn view_turn(t: Turn, last: bool, pane: PaneState) -> impl IntoView {
     view! {
         <article class="turn">
             <p class="q">{t.question.clone()}</p>
+            {coverage}
             {sources}
             {status}
             {thinking}

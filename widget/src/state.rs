@@ -22,6 +22,8 @@ pub struct Turn {
     pub question: String,
     pub answer: String,
     pub sources: Vec<Source>,
+    /// Retrieval found nothing worth showing: the author hasn't written about it (an empty `sources`).
+    pub uncovered: bool,
     /// The latest waiting status (GPU waking), cleared when text arrives.
     pub status: Option<Status>,
     pub failure: Option<Failure>,
@@ -33,7 +35,10 @@ pub struct Turn {
 impl Turn {
     fn apply(&mut self, event: ChatEvent) {
         match event {
-            ChatEvent::Sources(s) => self.sources = s,
+            ChatEvent::Sources(s) => {
+                self.uncovered = s.is_empty();
+                self.sources = s;
+            }
             ChatEvent::Status(s) => self.status = Some(s),
             ChatEvent::Delta { text } => {
                 self.status = None;

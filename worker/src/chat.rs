@@ -6,7 +6,7 @@ use crate::config::{Backend, Config, Provider, credential};
 use crate::sink::Sink;
 use crate::{PERSONA, anthropic, clock, http, openai, retrieval};
 use twin_shared::prompt::{brief_system_prompt, system_prompt_as, user_turn_as};
-use twin_shared::{ChatEvent, ChatRequest, chat::MAX_BODY_BYTES};
+use twin_shared::{ChatEvent, ChatRequest, Coverage, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
 
 /// Handles one chat request (method, origin and rate limit already checked).
@@ -79,26 +79,33 @@ async fn answer(
     chat: &ChatRequest,
     sink: &mut Sink,
 ) {
-    let passages = if backend.retrieval {
-        match retrieval::search(chat.question(), backend.passages) {
-            Ok(hits) => {
-                // One source per post: two passages of a post are one link for the reader.
+    let (passages, coverage) = if backend.retrieval {
+        match retrieval::search(chat.question(), backend.passages).and_then(|hits| {
+            let levels = retrieval::coverage_levels(chat.question(), &hits)?;
+            Ok((hits, levels))
+        }) {
+            Ok((hits, levels)) => {
+                let coverage = twin_index::coverage::best(&levels);
+                // Only passages that cover something are worth a link, and one source per post: two
+                // passages of a post are one link for the reader. With no coverage the model gets no
+                // passages, so it says it hasn't written about it instead of stretching a stray match.
                 let mut sources: Vec<twin_shared::Source> = Vec::new();
                 let mut seen: Vec<&str> = Vec::new();
-                for h in &hits {
-                    if !seen.contains(&h.slug.as_str()) {
+                for (h, level) in hits.iter().zip(&levels) {
+                    if *level != Coverage::None && !seen.contains(&h.slug.as_str()) {
                         seen.push(&h.slug);
-                        sources.push(retrieval::source(h));
+                        sources.push(retrieval::source(h, *level));
                     }
                 }
                 if !sink.send(&ChatEvent::Sources(sources)) {
                     return;
                 }
-                Some(
-                    hits.iter()
-                        .map(retrieval::prompt_passage)
-                        .collect::<Vec<_>>(),
-                )
+                let passages = if coverage == Coverage::None {
+                    Vec::new()
+                } else {
+                    hits.iter().map(retrieval::prompt_passage).collect()
+                };
+                (Some(passages), coverage)
             }
             Err(e) => {
                 sink.send(&ChatEvent::error(
@@ -111,14 +118,19 @@ async fn answer(
             }
         }
     } else {
-        None
+        (None, Coverage::Covered)
     };
     let system = if backend.brief_system {
         brief_system_prompt(author)
     } else {
         system_prompt_as(author, PERSONA, backend.retrieval, backend.passage_format)
     };
-    let last_user = user_turn_as(chat.question(), passages.as_deref(), backend.passage_format);
+    let last_user = user_turn_as(
+        chat.question(),
+        passages.as_deref(),
+        backend.passage_format,
+        coverage,
+    );
     let prior = &chat.messages[..chat.messages.len() - 1];
     let end = match backend.provider {
         Provider::Anthropic => {

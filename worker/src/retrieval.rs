@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 use twin_index::{Hit, PackedIndex};
-use twin_shared::Source;
 use twin_shared::prompt::PromptPassage;
+use twin_shared::{Coverage, Source};
 
 static BLOB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../build/index.blob"));
 static INDEX: OnceLock<Result<PackedIndex, String>> = OnceLock::new();
@@ -22,12 +22,20 @@ pub fn search(question: &str, limit: usize) -> Result<Vec<Hit>, String> {
     index()?.search(question, limit).map_err(|e| e.to_string())
 }
 
-/// What the reader sees of a hit.
-pub fn source(h: &Hit) -> Source {
+/// How well each hit covers the question, in order.
+pub fn coverage_levels(question: &str, hits: &[Hit]) -> Result<Vec<Coverage>, String> {
+    index()?
+        .coverage_levels(question, hits)
+        .map_err(|e| e.to_string())
+}
+
+/// What the reader sees of a hit, with how well it covers the question.
+pub fn source(h: &Hit, coverage: Coverage) -> Source {
     Source {
         title: h.title.clone(),
         url: h.url.clone(),
         snippet: h.snippet.clone(),
+        coverage: Some(coverage),
     }
 }
 

@@ -65,6 +65,10 @@ pub fn search(req: &Request, config: &Config) -> Result<Response> {
         Err(e) => return http::error(500, "retrieval_failed", e),
     };
     let took_ms = clock::now_ms() - started;
+    let coverage = match retrieval::coverage_levels(&q, &hits) {
+        Ok(levels) => Some(twin_index::coverage::best(&levels)),
+        Err(e) => return http::error(500, "retrieval_failed", e),
+    };
     let passages = hits
         .into_iter()
         .map(|h| SearchHit {
@@ -79,6 +83,7 @@ pub fn search(req: &Request, config: &Config) -> Result<Response> {
         &SearchResponse {
             query: q,
             took_ms,
+            coverage,
             passages,
         },
         200,
