@@ -6,10 +6,12 @@ use anyhow::{Context, bail};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use twin_eval::retrieval::{LevelShares, Row, bm25, floor_keeping, measure, rows, separation};
+use twin_eval::retrieval::{
+    Compared, LevelShares, Row, bm25, bm25_with, floor_keeping, measure, rows, separation, variants,
+};
 use twin_index::build::build_blob;
 use twin_index::ingest::read_content;
-use twin_index::{PackedIndex, coverage};
+use twin_index::{PackedIndex, QueryOptions, coverage};
 use twin_shared::Coverage;
 use twin_shared::EvalSet;
 
@@ -21,6 +23,54 @@ pub struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+}
+
+/// One line per retriever: the tuning half's recall@5 and MRR (posts), then the held-out half's overall
+/// numbers and recall@5 over posts per style.
+fn comparison(compared: &[Compared]) -> String {
+    let styles: Vec<&str> = compared
+        .first()
+        .map(|c| {
+            c.heldout
+                .iter()
+                .map(|r| r.group.as_str())
+                .filter(|g| *g != "all")
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = String::from(
+        "Retrievers compared (tuning half: posts R@5 / MRR@10; held out: all questions, then posts R@5 per style)\n\n| retriever | tuning R@5 | tuning MRR | held-out R@1 | R@5 passages | R@5 posts | R@10 posts | MRR@10 posts |",
+    );
+    for s in &styles {
+        out.push_str(&format!(" {s} |"));
+    }
+    out.push_str(" ms/query p50 |\n|---|---|---|---|---|---|---|---|");
+    out.push_str(&"---|".repeat(styles.len() + 1));
+    out.push('\n');
+    let get = |rows: &[Row], g: &str| rows.iter().find(|r| r.group == g).cloned();
+    for c in compared {
+        let (Some(t), Some(h)) = (get(&c.tune, "all"), get(&c.heldout, "all")) else {
+            continue;
+        };
+        let mark = if c.shipped { " (shipped)" } else { "" };
+        out.push_str(&format!(
+            "| {}{mark} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            c.name,
+            t.posts.recall_5,
+            t.posts.mrr_10,
+            h.posts.recall_1,
+            h.passages.recall_5,
+            h.posts.recall_5,
+            h.posts.recall_10,
+            h.posts.mrr_10
+        ));
+        for s in &styles {
+            let r = get(&c.heldout, s).map_or(0.0, |r| r.posts.recall_5);
+            out.push_str(&format!(" {r:.3} |"));
+        }
+        out.push_str(&format!(" {:.2} |\n", h.query_ms_p50));
+    }
+    out
 }
 
 fn table(title: &str, rows: &[Row]) -> String {
@@ -66,6 +116,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let search = bm25(&index);
     let heldout = rows(&measure(&eval.heldout_answerable, &search).map_err(anyhow::Error::msg)?);
     let tune = rows(&measure(&eval.answerable, &search).map_err(anyhow::Error::msg)?);
+    let mut compared: Vec<Compared> = Vec::new();
+    for (name, options) in variants() {
+        let s = bm25_with(&index, options);
+        compared.push(Compared {
+            name: name.to_string(),
+            shipped: options == QueryOptions::SHIPPED,
+            heldout: rows(&measure(&eval.heldout_answerable, &s).map_err(anyhow::Error::msg)?),
+            tune: rows(&measure(&eval.answerable, &s).map_err(anyhow::Error::msg)?),
+        });
+    }
     // Every coverage signal of every question, searched once (a search error stops the command).
     let mut signals: HashMap<&str, [f64; 3]> = HashMap::new();
     let mut shipped: HashMap<&str, Coverage> = HashMap::new();
@@ -131,7 +191,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (tune_a, tune_u) = levels(halves.0.0, halves.0.1);
     let (held_a, held_u) = levels(halves.1.0, halves.1.1);
     if args.json {
-        let v = serde_json::json!({"heldout": heldout, "tune": tune,
+        let v = serde_json::json!({"heldout": heldout, "tune": tune, "variants": compared,
             "coverage": {
                 "signals": tried.iter().map(|(n, s)| serde_json::json!({"signal": n, "fit": s})).collect::<Vec<_>>(),
                 "shipped": {"none_below": coverage::NONE_BELOW, "none_share_below": coverage::NONE_SHARE_BELOW,
@@ -145,6 +205,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     println!("{}", table("BM25 as shipped, held-out half", &heldout));
     println!("{}", table("BM25 as shipped, tuning half", &tune));
+    println!("{}", comparison(&compared));
     println!(
         "| coverage signal | threshold (fitted on the tuning half) | balanced accuracy, tuning | held out |"
     );

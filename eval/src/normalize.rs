@@ -4,6 +4,7 @@
 
 use std::sync::OnceLock;
 use tantivy::tokenizer::{Language, RawTokenizer, Stemmer, TextAnalyzer};
+pub use twin_index::spelling::{british, is_american, is_british};
 
 /// Unit spellings and the one form each folds to; applied to a word that follows a number (or is glued
 /// to one, as in `18µA`).
@@ -66,52 +67,6 @@ const UNITS: &[(&str, &str)] = &[
     ("ms", "ms"),
 ];
 
-/// American spellings and their British forms (the demo author writes British English). `-ize` words are
-/// folded by rule in [`british`].
-pub const AMERICAN_TO_BRITISH: &[(&str, &str)] = &[
-    ("color", "colour"),
-    ("colors", "colours"),
-    ("favorite", "favourite"),
-    ("favorites", "favourites"),
-    ("behavior", "behaviour"),
-    ("honor", "honour"),
-    ("neighbor", "neighbour"),
-    ("neighbors", "neighbours"),
-    ("flavor", "flavour"),
-    ("humor", "humour"),
-    ("labor", "labour"),
-    ("center", "centre"),
-    ("centers", "centres"),
-    ("meter", "metre"),
-    ("meters", "metres"),
-    ("liter", "litre"),
-    ("liters", "litres"),
-    ("fiber", "fibre"),
-    ("theater", "theatre"),
-    ("gray", "grey"),
-    ("aluminum", "aluminium"),
-    ("catalog", "catalogue"),
-    ("defense", "defence"),
-    ("mold", "mould"),
-    ("moldy", "mouldy"),
-    ("cozy", "cosy"),
-    ("pajamas", "pyjamas"),
-    ("jewelry", "jewellery"),
-    ("traveling", "travelling"),
-    ("traveled", "travelled"),
-    ("modeling", "modelling"),
-    ("analyze", "analyse"),
-    ("analyzed", "analysed"),
-    ("analyzing", "analysing"),
-    ("math", "maths"),
-    ("vacation", "holiday"),
-];
-
-/// `-ize` words that are the same in British English.
-const IZE_KEEP: &[&str] = &[
-    "size", "sizes", "sized", "prize", "prizes", "seize", "capsize",
-];
-
 /// Number words and their values; `hundred` and `thousand` multiply.
 const NUMBER_WORDS: &[(&str, u64)] = &[
     ("zero", 0),
@@ -143,61 +98,6 @@ const NUMBER_WORDS: &[(&str, u64)] = &[
     ("eighty", 80),
     ("ninety", 90),
 ];
-
-/// The British form of a lowercase word (itself when it has none).
-pub fn british(word: &str) -> String {
-    if let Some((_, b)) = AMERICAN_TO_BRITISH.iter().find(|(a, _)| *a == word) {
-        return (*b).to_string();
-    }
-    if !IZE_KEEP.contains(&word) && word.len() > 5 {
-        for (am, br) in [
-            ("ization", "isation"),
-            ("izing", "ising"),
-            ("izes", "ises"),
-            ("ized", "ised"),
-            ("ize", "ise"),
-        ] {
-            if let Some(stem) = word.strip_suffix(am) {
-                return format!("{stem}{br}");
-            }
-        }
-    }
-    word.to_string()
-}
-
-/// Whether a lowercase word is an American spelling with a different British form.
-pub fn is_american(word: &str) -> bool {
-    british(word) != word
-}
-
-/// Whether a lowercase word is a British spelling that American English writes differently.
-pub fn is_british(word: &str) -> bool {
-    AMERICAN_TO_BRITISH.iter().any(|(_, b)| *b == word)
-        || (!IZE_KEEP.contains(&word)
-            && word.len() > 5
-            && ["isation", "ising", "ised", "ises", "ise"]
-                .iter()
-                .any(|s| word.ends_with(s))
-            && [
-                "optimis",
-                "organis",
-                "realis",
-                "recognis",
-                "apologis",
-                "prioritis",
-                "summaris",
-                "customis",
-                "minimis",
-                "maximis",
-                "standardis",
-                "categoris",
-                "memoris",
-                "utilis",
-                "specialis",
-            ]
-            .iter()
-            .any(|p| word.starts_with(p)))
-}
 
 /// Lowercase words and numbers, split on anything else; apostrophes inside words are dropped
 /// (`don't` → `dont`), decimal points and thousands separators inside numbers are kept or removed

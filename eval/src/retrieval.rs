@@ -6,7 +6,7 @@
 use crate::stats::quantile;
 use std::collections::BTreeMap;
 use std::time::Instant;
-use twin_index::{Hit, PackedIndex};
+use twin_index::{Feedback, Hit, PackedIndex, QueryOptions};
 use twin_shared::{AnswerableQuestion, Coverage, UnanswerableQuestion};
 
 /// Passages fetched per question (enough for distinct-post ranks to 10).
@@ -118,11 +118,87 @@ pub fn rows(outcomes: &[Outcome]) -> Vec<Row> {
 
 /// The search the shipped index does. A search error is an error naming the question, not a miss.
 pub fn bm25(index: &PackedIndex) -> impl Fn(&str, usize) -> Result<Vec<Hit>, String> + '_ {
+    bm25_with(index, QueryOptions::SHIPPED)
+}
+
+/// BM25 with the query-side options given.
+pub fn bm25_with(
+    index: &PackedIndex,
+    options: QueryOptions,
+) -> impl Fn(&str, usize) -> Result<Vec<Hit>, String> + '_ {
     move |q, k| {
         index
-            .search(q, k)
+            .search_with(q, k, &options)
             .map_err(|e| format!("searching {q:?} failed: {e}"))
     }
+}
+
+/// One retriever's rows on both halves.
+#[derive(serde::Serialize)]
+pub struct Compared {
+    pub name: String,
+    pub shipped: bool,
+    pub heldout: Vec<Row>,
+    pub tune: Vec<Row>,
+}
+
+/// The query-side variants `twin eval retrieval` compares, by name.
+pub fn variants() -> Vec<(&'static str, QueryOptions)> {
+    let plain = QueryOptions::PLAIN;
+    let rm3 = |passages, terms, weight| {
+        Some(Feedback {
+            passages,
+            terms,
+            weight,
+        })
+    };
+    vec![
+        ("BM25, nothing added", plain),
+        (
+            "+ other spellings",
+            QueryOptions {
+                spelling: true,
+                ..plain
+            },
+        ),
+        (
+            "+ typo correction",
+            QueryOptions {
+                typos: true,
+                ..plain
+            },
+        ),
+        (
+            "+ RM3 (3 passages, 10 terms, weight 0.3)",
+            QueryOptions {
+                feedback: rm3(3, 10, 0.3),
+                ..plain
+            },
+        ),
+        (
+            "+ RM3 (5 passages, 20 terms, weight 0.5)",
+            QueryOptions {
+                feedback: rm3(5, 20, 0.5),
+                ..plain
+            },
+        ),
+        (
+            "+ spellings + typos",
+            QueryOptions {
+                spelling: true,
+                typos: true,
+                feedback: None,
+            },
+        ),
+        (
+            "+ spellings + typos + RM3 (3, 10, 0.3)",
+            QueryOptions {
+                spelling: true,
+                typos: true,
+                feedback: rm3(3, 10, 0.3),
+            },
+        ),
+    ]
 }
 
 /// Balanced accuracy of "covered when signal ≥ threshold" on answerable vs unanswerable questions.

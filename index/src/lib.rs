@@ -11,14 +11,16 @@ mod blob_directory;
 pub mod build;
 pub mod coverage;
 mod error;
+mod feedback;
 #[cfg(feature = "ingest")]
 pub mod ingest;
 mod passage;
 mod query;
 pub mod schema;
 mod search;
+pub mod spelling;
 
 pub use error::IndexError;
 pub use passage::{Kind, Passage};
-pub use query::{MAX_QUERY_CHARS, MAX_QUERY_TERMS, question_terms};
+pub use query::{Feedback, MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryOptions, question_terms};
 pub use search::{Hit, PackedIndex};

@@ -3,6 +3,7 @@
 //! syntax, errors, or makes unbounded work.
 
 use crate::schema::{Fields, analyzer};
+use crate::spelling;
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -25,10 +26,67 @@ const QUESTION_WORDS: &[&str] = &[
     "here", "still", "now",
 ];
 
+/// Query-side improvements, each measured by `twin eval retrieval` and kept only where the numbers
+/// support it ([`QueryOptions::SHIPPED`] is what the worker uses).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueryOptions {
+    /// Also match the other spelling of a reader's word ("color" finds "colour", and back).
+    pub spelling: bool,
+    /// A word the index has never seen is also matched as its most common one-edit neighbour that it
+    /// has ("sourdoguh" → "sourdough"), at [`TYPO_WEIGHT`].
+    pub typos: bool,
+    /// Pseudo-relevance feedback (RM3-style): terms weighted by their share of the first search's top
+    /// passages are added to the question, weighted down.
+    pub feedback: Option<Feedback>,
+}
+
+/// RM3-style feedback: how many top passages to read, how many terms to add, and their total weight
+/// against the question's (each question term weighs 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Feedback {
+    pub passages: usize,
+    pub terms: usize,
+    pub weight: f32,
+}
+
+impl QueryOptions {
+    /// BM25 over the analysed question, nothing added.
+    pub const PLAIN: QueryOptions = QueryOptions {
+        spelling: false,
+        typos: false,
+        feedback: None,
+    };
+    /// What the worker ships: other spellings and typo correction. RM3 feedback is measured and not
+    /// shipped: it doubles the query time and lost recall on long chatty questions (the README's table).
+    pub const SHIPPED: QueryOptions = QueryOptions {
+        spelling: true,
+        typos: true,
+        feedback: None,
+    };
+}
+
+/// What a corrected typo weighs against a word as written: a guess, so less than the reader's own word.
+pub const TYPO_WEIGHT: f32 = 0.7;
+
+/// One of a question's terms and the alternatives that may stand for it, each with its weight.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clause {
+    pub term: String,
+    pub alternatives: Vec<(String, f32)>,
+}
+
 /// The distinct analysed terms of a question (lowercased, stop and question words dropped, stemmed), in
 /// order of first appearance, capped at [`MAX_QUERY_TERMS`] after reading at most [`MAX_QUERY_CHARS`]
 /// characters. A question made only of question words keeps them rather than matching nothing.
 pub fn question_terms(question: &str) -> Vec<String> {
+    question_words(question)
+        .into_iter()
+        .map(|(_, term)| term)
+        .collect()
+}
+
+/// [`question_terms`] with the lowercase word each term came from.
+fn question_words(question: &str) -> Vec<(String, String)> {
     let end = question
         .char_indices()
         .nth(MAX_QUERY_CHARS)
@@ -42,59 +100,174 @@ pub fn question_terms(question: &str) -> Vec<String> {
     }
 }
 
-fn analysed(text: &str, drop_question_words: bool) -> Vec<String> {
+fn analysed(text: &str, drop_question_words: bool) -> Vec<(String, String)> {
     let mut words = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(LowerCaser)
         .build();
-    let mut full = analyzer();
-    let mut terms: Vec<String> = Vec::new();
+    let mut terms: Vec<(String, String)> = Vec::new();
     let mut stream = words.token_stream(text);
     while terms.len() < MAX_QUERY_TERMS && stream.advance() {
         let word = stream.token().text.as_str();
         if drop_question_words && QUESTION_WORDS.contains(&word) {
             continue;
         }
-        let mut stemmed = full.token_stream(word);
-        while stemmed.advance() {
-            let t = &stemmed.token().text;
-            if terms.len() < MAX_QUERY_TERMS && !terms.iter().any(|x| x == t) {
-                terms.push(t.clone());
+        for t in stems(word) {
+            if terms.len() < MAX_QUERY_TERMS && !terms.iter().any(|(_, x)| *x == t) {
+                terms.push((word.to_string(), t));
             }
         }
     }
     terms
 }
 
+/// A word as the index analyses it (nothing for a stop word or an overlong token).
+fn stems(word: &str) -> Vec<String> {
+    let mut full = analyzer();
+    let mut stemmed = full.token_stream(word);
+    let mut out = Vec::new();
+    while stemmed.advance() {
+        out.push(stemmed.token().text.clone());
+    }
+    out
+}
+
+/// The question's clauses under `options`: each term with its alternatives (another spelling, a typo's
+/// correction). `doc_freq` says how many passages hold a term in any field.
+pub(crate) fn clauses(
+    question: &str,
+    options: &QueryOptions,
+    doc_freq: &dyn Fn(&str) -> u64,
+) -> Vec<Clause> {
+    let mut corrected = 0;
+    question_words(question)
+        .into_iter()
+        .map(|(word, term)| {
+            let mut alternatives = Vec::new();
+            if options.spelling
+                && let Some(other) = spelling::other_spelling(&word)
+            {
+                for t in stems(&other) {
+                    if t != term {
+                        alternatives.push((t, 1.0));
+                    }
+                }
+            }
+            if options.typos
+                && alternatives.is_empty()
+                && corrected < MAX_TYPO_FIXES
+                && doc_freq(&term) == 0
+                && let Some(fix) = typo_fix(&word, doc_freq)
+                && fix != term
+            {
+                corrected += 1;
+                alternatives.push((fix, TYPO_WEIGHT));
+            }
+            Clause { term, alternatives }
+        })
+        .collect()
+}
+
+/// Unknown words per question that are looked up as typos (each costs a few hundred dictionary lookups).
+const MAX_TYPO_FIXES: usize = 4;
+/// Words shorter than this are never corrected (too many real words lie one edit apart).
+const MIN_TYPO_CHARS: usize = 4;
+
+/// The analysed term, among every one-edit variant of `word` (deletion, transposition, substitution,
+/// insertion of a-z), that the most passages hold; `None` when no variant is in the index.
+fn typo_fix(word: &str, doc_freq: &dyn Fn(&str) -> u64) -> Option<String> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() < MIN_TYPO_CHARS || !chars.iter().all(char::is_ascii_lowercase) {
+        return None;
+    }
+    let mut candidates: Vec<String> = Vec::new();
+    let n = chars.len();
+    let s = |v: &[char]| v.iter().collect::<String>();
+    for i in 0..n {
+        let mut v = chars.clone();
+        v.remove(i);
+        candidates.push(s(&v));
+        if i + 1 < n {
+            let mut v = chars.clone();
+            v.swap(i, i + 1);
+            candidates.push(s(&v));
+        }
+    }
+    for i in 0..=n {
+        for c in 'a'..='z' {
+            if i < n {
+                let mut v = chars.clone();
+                v[i] = c;
+                candidates.push(s(&v));
+            }
+            let mut v = chars.clone();
+            v.insert(i, c);
+            candidates.push(s(&v));
+        }
+    }
+    let mut best: Option<(u64, String)> = None;
+    for c in candidates {
+        for t in stems(&c) {
+            let df = doc_freq(&t);
+            if df > 0
+                && best
+                    .as_ref()
+                    .is_none_or(|(b, bt)| df > *b || (df == *b && t < *bt))
+            {
+                best = Some((df, t));
+            }
+        }
+    }
+    best.map(|(_, t)| t)
+}
+
 /// How much the other fields add to a term's best field: a word in the title *and* the body counts a bit
 /// more than in the title alone, but not twice.
 const FIELD_TIE_BREAKER: f32 = 0.3;
 
-/// One `SHOULD` clause per term: the best of its boosted field matches (plus a little of the rest). `None` when the question has no
-/// searchable term (empty, only stop words, only punctuation or emoji).
-pub(crate) fn build(fields: &Fields, question: &str) -> Option<Box<dyn Query>> {
-    let terms = question_terms(question);
-    if terms.is_empty() {
-        return None;
-    }
-    let clauses: Vec<(Occur, Box<dyn Query>)> = terms
-        .iter()
-        .map(|term| {
-            let per_field: Vec<Box<dyn Query>> = fields
-                .boosted()
-                .into_iter()
-                .map(|(field, boost)| {
-                    let q = TermQuery::new(
-                        Term::from_field_text(field, term),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>
-                })
-                .collect();
-            let best = DisjunctionMaxQuery::with_tie_breaker(per_field, FIELD_TIE_BREAKER);
-            (Occur::Should, Box::new(best) as Box<dyn Query>)
+/// One clause's query: the best of its term's and its alternatives' boosted field matches (plus a little
+/// of the rest), scaled by `weight`.
+fn clause_query(fields: &Fields, c: &Clause, weight: f32) -> Box<dyn Query> {
+    let terms = std::iter::once((c.term.as_str(), 1.0f32))
+        .chain(c.alternatives.iter().map(|(t, w)| (t.as_str(), *w)));
+    let per_field: Vec<Box<dyn Query>> = terms
+        .flat_map(|(term, w)| {
+            fields.boosted().into_iter().map(move |(field, boost)| {
+                let q = TermQuery::new(
+                    Term::from_field_text(field, term),
+                    IndexRecordOption::WithFreqs,
+                );
+                Box::new(BoostQuery::new(Box::new(q), boost * w * weight)) as Box<dyn Query>
+            })
         })
         .collect();
-    Some(Box::new(BooleanQuery::new(clauses)))
+    Box::new(DisjunctionMaxQuery::with_tie_breaker(
+        per_field,
+        FIELD_TIE_BREAKER,
+    ))
+}
+
+/// One `SHOULD` clause per term, plus weighted feedback terms. `None` when there is no clause (a question
+/// with no searchable term: empty, only stop words, only punctuation or emoji).
+pub(crate) fn build(
+    fields: &Fields,
+    clauses: &[Clause],
+    feedback: &[(String, f32)],
+) -> Option<Box<dyn Query>> {
+    if clauses.is_empty() {
+        return None;
+    }
+    let mut all: Vec<(Occur, Box<dyn Query>)> = clauses
+        .iter()
+        .map(|c| (Occur::Should, clause_query(fields, c, 1.0)))
+        .collect();
+    for (term, weight) in feedback {
+        let c = Clause {
+            term: term.clone(),
+            alternatives: Vec::new(),
+        };
+        all.push((Occur::Should, clause_query(fields, &c, *weight)));
+    }
+    Some(Box::new(BooleanQuery::new(all)))
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 
 use crate::blob_directory::BlobDirectory;
 use crate::coverage;
+use crate::query::QueryOptions;
 use crate::schema::Fields;
-use crate::{IndexError, Kind, query};
+use crate::{IndexError, Kind, feedback, query};
 use tantivy::collector::TopDocs;
 use tantivy::directory::OwnedBytes;
 use tantivy::schema::Value;
@@ -77,21 +78,69 @@ impl PackedIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// The `limit` best passages for a free-text question, best first. Any text is accepted; a question
-    /// with no searchable word returns no hits.
+    /// The `limit` best passages for a free-text question, best first, as the worker searches
+    /// ([`QueryOptions::SHIPPED`]). Any text is accepted; a question with no searchable word returns no
+    /// hits.
     pub fn search(&self, question: &str, limit: usize) -> Result<Vec<Hit>, IndexError> {
-        let Some(query) = query::build(&self.fields, question) else {
+        self.search_with(question, limit, &QueryOptions::SHIPPED)
+    }
+
+    /// [`PackedIndex::search`] with the query-side options given (for measuring them).
+    pub fn search_with(
+        &self,
+        question: &str,
+        limit: usize,
+        options: &QueryOptions,
+    ) -> Result<Vec<Hit>, IndexError> {
+        let searcher = self.reader.searcher();
+        let f = self.fields;
+        let doc_freq = |term: &str| {
+            f.boosted()
+                .into_iter()
+                .map(|(field, _)| {
+                    searcher
+                        .doc_freq(&tantivy::Term::from_field_text(field, term))
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0)
+        };
+        let clauses = query::clauses(question, options, &doc_freq);
+        let Some(mut query) = query::build(&self.fields, &clauses, &[]) else {
             return Ok(Vec::new());
         };
+        if let Some(fb) = options.feedback {
+            let first = searcher.search(
+                &*query,
+                &TopDocs::with_limit(fb.passages.max(1)).order_by_score(),
+            )?;
+            let mut texts = Vec::with_capacity(first.len());
+            for (score, addr) in first {
+                let doc: TantivyDocument = searcher.doc(addr)?;
+                let body = doc
+                    .get_first(f.body)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string();
+                texts.push((score, body));
+            }
+            let n = searcher.num_docs();
+            let idf = |term: &str| {
+                let df = doc_freq(term) as f32;
+                (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln()
+            };
+            let expansion = feedback::terms(&texts, &clauses, &fb, &idf);
+            if let Some(q) = query::build(&self.fields, &clauses, &expansion) {
+                query = q;
+            }
+        }
         let limit = limit.clamp(1, MAX_HITS);
-        let searcher = self.reader.searcher();
         let candidates = searcher.search(
             &*query,
             &TopDocs::with_limit(limit * OVERFETCH).order_by_score(),
         )?;
         let mut snippets = SnippetGenerator::create(&searcher, &*query, self.fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
-        let f = self.fields;
         let mut per_doc: Vec<(String, usize)> = Vec::new();
         let mut top = Vec::with_capacity(limit);
         for (score, addr) in candidates {
