@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of twin: the native tests (including the worker end to end under wrangler dev, with
-# real local models), then the wasm32 parity test of the packed index. Expects the tools that
-# scripts/install-tools.sh installs (.ci/run calls it).
+# real local models, and the optional dense baseline), then the wasm32 parity test of the packed index.
+# Expects the tools that scripts/install-tools.sh installs (.ci/run calls it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-widget.sh   # the browser tests load the built widget; fails above 150 KB brotli
 cargo test
+cargo test -p twin-dense   # the dense baseline with its real model (scripts/embedder.sh fetches it)
 bash scripts/wasm-parity.sh

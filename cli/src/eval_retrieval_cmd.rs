@@ -23,6 +23,48 @@ pub struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
+    /// Also measure the dense baseline (all-MiniLM-L6-v2, fetched on first use by
+    /// scripts/embedder.sh) and the BM25 + dense hybrid. Needs a build with `--features dense`.
+    #[arg(long)]
+    dense: bool,
+}
+
+/// The dense baseline's and the hybrid's rows.
+#[cfg(feature = "dense")]
+fn dense_rows(
+    passages: &[twin_index::Passage],
+    index: &PackedIndex,
+    eval: &EvalSet,
+) -> anyhow::Result<Vec<Compared>> {
+    let dense = crate::eval_dense::Dense::build(passages)?;
+    let alone = |q: &str, k: usize| dense.search(q, k);
+    let hybrid = |q: &str, k: usize| dense.hybrid(index, q, k);
+    let mut out = Vec::new();
+    for (name, s) in [
+        (
+            "dense: all-MiniLM-L6-v2, cosine",
+            &alone as &twin_eval::retrieval::Search,
+        ),
+        ("hybrid: BM25 (shipped) + dense, RRF k=60", &hybrid),
+    ] {
+        out.push(Compared {
+            name: name.to_string(),
+            shipped: false,
+            heldout: rows(&measure(&eval.heldout_answerable, s).map_err(anyhow::Error::msg)?),
+            tune: rows(&measure(&eval.answerable, s).map_err(anyhow::Error::msg)?),
+        });
+    }
+    Ok(out)
+}
+
+/// Without the `dense` feature (refused up front in [`run`]).
+#[cfg(not(feature = "dense"))]
+fn dense_rows(
+    _: &[twin_index::Passage],
+    _: &PackedIndex,
+    _: &EvalSet,
+) -> anyhow::Result<Vec<Compared>> {
+    bail!("built without the `dense` feature")
 }
 
 /// One line per retriever: the tuning half's recall@5 and MRR (posts), then the held-out half's overall
@@ -97,6 +139,11 @@ fn table(title: &str, rows: &[Row]) -> String {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    if args.dense && !cfg!(feature = "dense") {
+        bail!(
+            "this twin was built without the dense baseline; run `cargo run --release -p twin --features dense -- eval retrieval --dense`"
+        );
+    }
     let c = read_content(&args.content);
     if !c.diagnostics.is_empty() {
         for d in &c.diagnostics {
@@ -126,6 +173,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             tune: rows(&measure(&eval.answerable, &s).map_err(anyhow::Error::msg)?),
         });
     }
+    if args.dense {
+        compared.extend(dense_rows(&c.passages, &index, &eval)?);
+    }
     // Every coverage signal of every question, searched once (a search error stops the command).
     let mut signals: HashMap<&str, [f64; 3]> = HashMap::new();
     let mut shipped: HashMap<&str, Coverage> = HashMap::new();
@@ -144,7 +194,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         let levels = index
             .coverage_levels(q, &hits)
             .context("measuring coverage")?;
-        shipped.insert(q, coverage::best(&levels));
+        shipped.insert(q, Coverage::best(&levels));
     }
     let signals = &signals;
     let signal = |i: usize| move |q: &str| signals.get(q).map_or(0.0, |s| s[i]);

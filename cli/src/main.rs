@@ -4,6 +4,8 @@ mod content_check;
 mod dataset;
 mod demo_cmd;
 mod eval_cmd;
+#[cfg(feature = "dense")]
+mod eval_dense;
 mod eval_retrieval_cmd;
 mod index_cmd;
 mod models_cmd;

@@ -10,8 +10,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use twin_e2e::{API_KEY, ChatRun, Client, Stack};
+use twin_index::coverage::NONE_BELOW;
 use twin_shared::Coverage;
-use twin_shared::prompt::THIN_NOTE;
 
 type Check = fn(&Stack, &Client);
 
@@ -299,66 +299,83 @@ fn follow_up(_: &Stack, c: &Client) {
     assert!(run.done().is_some());
 }
 
-/// The echo stand-in returns the reader's turn as the model got it, so the test sees both what the reader
-/// is sent (sources with their coverage) and what the model is told.
+/// The echo stand-in returns the first 80 characters of the reader's turn as the model got it (newlines
+/// as spaces), so the test sees both what the reader is sent (sources with their coverage) and what the
+/// model is told.
 fn coverage(_: &Stack, c: &Client) {
     let levels = |run: &ChatRun| -> Vec<Option<Coverage>> {
         run.sources().iter().map(|s| s.coverage).collect()
     };
-    let search_level = |q: &str| {
+    let search = |q: &str| {
         let (s, v) = c.get_json(&format!(
             "/api/search?q={}",
             q.replace(' ', "+").replace('?', "%3F")
         ));
         assert_eq!(s, 200, "{v}");
-        v["coverage"]
+        let level = v["coverage"]
             .as_str()
             .expect("coverage in the search response")
-            .to_string()
+            .to_string();
+        let top = v["passages"][0]["score"].as_f64();
+        (level, top)
     };
-    // Covered in depth: sources, each with a level, and the passages in the prompt without a note.
+    const THIN: &str = "<retrieval coverage=\"thin\"/>";
+    const NONE: &str = "<retrieval coverage=\"none\"/>";
+    // Covered in depth: sources, each with a level, and the passages in the prompt with no coverage line.
     let q = "How did you stop the salt air from wrecking your Driftwood weather station?";
     let run = c.ask("echo-rag", q);
     assert_eq!(run.status, 200, "{:?}", run.body);
     let l = levels(&run);
-    assert!(
-        !l.is_empty() && l.contains(&Some(Coverage::Covered)),
-        "{l:?}"
-    );
+    assert!(l.contains(&Some(Coverage::Covered)), "{l:?}");
     assert!(
         l.iter()
             .all(|x| matches!(x, Some(Coverage::Covered | Coverage::Thin))),
         "{l:?}"
     );
-    let thin_note = &THIN_NOTE[..40]; // the echo returns the turn's first 80 characters
+    let text = run.text();
     assert!(
-        run.text().contains("<passage ") && !run.text().contains(thin_note),
-        "{}",
-        run.text()
+        text.contains("<passages> <passage ") && !text.contains("<retrieval"),
+        "{text}"
     );
-    assert_eq!(search_level(q), "covered");
-    // Never written about: an empty sources event, and the model gets no passage to stretch.
+    assert_eq!(search(q).0, "covered");
+    // Never written about, though retrieval finds stray matches: an empty sources event, and the model
+    // gets no passage to stretch, only the worker's coverage line.
     let q = "Which football team do you support?";
+    let (level, top) = search(q);
+    assert_eq!(level, "none");
+    assert!(
+        top.is_some(),
+        "the search does return passages: the filter is what empties the list"
+    );
     let run = c.ask("echo-rag", q);
     assert_eq!(run.names()[0], "sources", "{:?}", run.names());
     assert!(run.sources().is_empty(), "{:?}", run.sources());
     let text = run.text();
-    assert!(
-        text.contains("no passage of your writing matches") && !text.contains("<passage "),
-        "{text}"
-    );
-    assert_eq!(search_level(q), "none");
-    // Only touched on: sources, and the model told they may not answer it.
+    assert!(text.contains(NONE) && !text.contains("<passage"), "{text}");
+    // Only touched on: sources, and the model told.
     let q = "Any tips for new engineers?";
+    assert_eq!(search(q).0, "thin");
     let run = c.ask("echo-rag", q);
     assert!(!run.sources().is_empty(), "{:?}", run.names());
-    assert!(run.text().contains(thin_note), "{}", run.text());
-    assert_eq!(search_level(q), "thin");
-    // A short question the blog does cover: a low BM25 score, saved by its matched share.
-    let run = c.ask("echo-rag", "Do you grow potatoes?");
+    assert!(run.text().contains(THIN), "{}", run.text());
+    // A short question the blog does cover: its BM25 score is below the `none` line, and the matched
+    // share is what keeps it.
+    let q = "Do you grow potatoes?";
+    let (level, top) = search(q);
+    assert_eq!(level, "thin");
+    assert!(top.is_some_and(|t| t < f64::from(NONE_BELOW)), "{top:?}");
+    let run = c.ask("echo-rag", q);
     assert!(!run.sources().is_empty(), "{:?}", run.names());
-    assert!(run.text().starts_with("This is the twin stand-in"), "{}", run.text());
-    assert!(!run.text().contains("no passage of your writing"), "{}", run.text());
+    assert!(run.text().contains(THIN), "{}", run.text());
+    // A follow-up cannot be judged on its own words: its passages are kept, as thin.
+    let body = json!({"backend": "echo-rag", "messages": [
+        {"role": "user", "content": "How did you stop the salt air wrecking the weather station?"},
+        {"role": "assistant", "content": "Conformal coating and a vented box."},
+        {"role": "user", "content": "Which football team do you support?"}]});
+    let run = c.chat(c.request(Method::POST, "/api/chat").json(&body));
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    assert!(!run.sources().is_empty(), "{:?}", run.names());
+    assert!(run.text().contains(THIN), "{}", run.text());
 }
 
 fn prompt_injection_is_escaped(_: &Stack, c: &Client) {

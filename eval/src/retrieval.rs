@@ -201,35 +201,7 @@ pub fn variants() -> Vec<(&'static str, QueryOptions)> {
     ]
 }
 
-/// Balanced accuracy of "covered when signal ≥ threshold" on answerable vs unanswerable questions.
-pub fn balanced_accuracy(answerable: &[f64], unanswerable: &[f64], threshold: f64) -> f64 {
-    let tpr = answerable.iter().filter(|s| **s >= threshold).count() as f64
-        / answerable.len().max(1) as f64;
-    let tnr = unanswerable.iter().filter(|s| **s < threshold).count() as f64
-        / unanswerable.len().max(1) as f64;
-    (tpr + tnr) / 2.0
-}
-
-/// The threshold with the best balanced accuracy on these questions (each observed value is a candidate).
-pub fn best_threshold(answerable: &[f64], unanswerable: &[f64]) -> f64 {
-    let mut best = (f64::NEG_INFINITY, 0.0);
-    for t in answerable.iter().chain(unanswerable) {
-        let acc = balanced_accuracy(answerable, unanswerable, *t);
-        if acc > best.0 {
-            best = (acc, *t);
-        }
-    }
-    best.1
-}
-
-/// The highest threshold that keeps at least `keep` of `answerable` at or above it: the `none` cut, where
-/// wrongly rejecting a covered question costs more than letting an uncovered one through.
-pub fn floor_keeping(answerable: &[f64], keep: f64) -> f64 {
-    let mut sorted = answerable.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let drop = ((1.0 - keep) * sorted.len() as f64).floor() as usize;
-    sorted.get(drop).copied().unwrap_or(0.0)
-}
+pub use twin_index::coverage::{balanced_accuracy, best_threshold, floor_keeping};
 
 /// The share of a group of questions at each coverage level.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
@@ -295,23 +267,5 @@ mod tests {
         assert_eq!((r.recall_1, r.recall_5, r.recall_10), (0.25, 0.5, 0.75));
         assert!((r.mrr_10 - (1.0 + 0.25 + 0.125) / 4.0).abs() < 1e-9);
         assert_eq!(ranks(&[Some(12)]).mrr_10, 0.0);
-    }
-
-    #[test]
-    fn thresholds_separate_and_are_judged_on_the_other_half() {
-        let a = [5.0, 6.0, 7.0];
-        let u = [1.0, 2.0, 5.5];
-        let t = best_threshold(&a, &u);
-        assert!(balanced_accuracy(&a, &u, t) >= 5.0 / 6.0 - 1e-9);
-        assert_eq!(balanced_accuracy(&a, &u, 100.0), 0.5);
-        assert_eq!(balanced_accuracy(&[1.0], &[0.0], 0.5), 1.0);
-    }
-
-    #[test]
-    fn the_floor_keeps_the_asked_share() {
-        let a: Vec<f64> = (1..=20).map(f64::from).collect();
-        assert_eq!(floor_keeping(&a, 0.95), 2.0, "drops one of twenty");
-        assert_eq!(floor_keeping(&a, 1.0), 1.0);
-        assert_eq!(floor_keeping(&[], 0.9), 0.0);
     }
 }

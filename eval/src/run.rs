@@ -456,12 +456,13 @@ async fn ask(
                     .iter()
                     .filter_map(|x| corpus.slug_for(&x.url).map(str::to_string))
                     .collect();
-                // The question's coverage is its best source's; no sources means none.
-                let levels: Option<Vec<Coverage>> = s.iter().map(|x| x.coverage).collect();
-                t.coverage = Some(match levels {
-                    Some(l) => twin_index::coverage::best(&l).as_str().to_string(),
-                    None => "unknown".to_string(),
-                });
+                // The question's coverage is its best source's; no sources means none, and a source
+                // without a level (an older worker) is unknown.
+                let levels: Vec<Coverage> = s
+                    .iter()
+                    .map(|x| x.coverage.unwrap_or(Coverage::Unknown))
+                    .collect();
+                t.coverage = Some(Coverage::best(&levels));
                 t.sources = s;
             }
             Some(Ok(ChatEvent::Status(s))) => t.statuses.push(s),

@@ -3,7 +3,7 @@
 
 use crate::items::Expect;
 use serde::{Deserialize, Serialize};
-use twin_shared::{Source, Status};
+use twin_shared::{Coverage, Source, Status};
 
 /// The run folder's format; a folder written by another version is refused, not mixed.
 pub const FORMAT_VERSION: u32 = 1;
@@ -51,7 +51,7 @@ pub struct Trace {
     /// The coverage the `sources` event carried (`covered`, `thin`, `none` for no sources, `unknown` from a
     /// worker that does not send it); absent without a `sources` event (a backend without retrieval).
     #[serde(default)]
-    pub coverage: Option<String>,
+    pub coverage: Option<Coverage>,
     /// Seconds spent waiting out rate limits before the answer.
     #[serde(default)]
     pub waited_s: u64,

@@ -17,15 +17,16 @@
 //! above it; `covered` is the score's balanced-accuracy threshold. The score's scale depends on the
 //! corpus, so these are this blog's thresholds; `twin eval retrieval` prints the fit for any `content/`.
 
-use crate::{Hit, IndexError, query};
-use tantivy::Searcher;
+use crate::Hit;
+use crate::query::Clause;
+use crate::search::idf;
 use twin_shared::Coverage;
 
 /// A passage scoring below this *and* matching less than [`NONE_SHARE_BELOW`] covers nothing worth
 /// showing (fitted on the tuning half; see the module doc).
 pub const NONE_BELOW: f32 = 8.0;
 /// See [`NONE_BELOW`].
-pub const NONE_SHARE_BELOW: f32 = 0.39;
+pub const NONE_SHARE_BELOW: f32 = 0.44;
 /// A top score at or above this covers the question (fitted on the tuning half).
 pub const COVERED_AT: f32 = 9.2;
 /// The share of the tuning half's answerable questions the `none` threshold keeps above it.
@@ -42,35 +43,51 @@ pub fn level(score: f32, share: f32) -> Coverage {
     }
 }
 
-/// A question's coverage from its passages' levels: the best of them, `none` without passages.
-pub fn best(levels: &[Coverage]) -> Coverage {
-    let rank = |c: &Coverage| match c {
-        Coverage::Covered => 2,
-        Coverage::Thin => 1,
-        Coverage::None => 0,
-    };
-    levels
-        .iter()
-        .copied()
-        .max_by_key(rank)
-        .unwrap_or(Coverage::None)
+/// One question term for the share: the term and the alternatives the query also matched it by
+/// (another spelling, a typo's correction), and its idf.
+pub(crate) struct Weighted {
+    pub terms: Vec<String>,
+    pub idf: f32,
 }
 
-/// The matched idf share of a passage: of the question's terms weighted by idf, the share it contains.
-fn share(weights: &[(String, f32)], passage_terms: &[String]) -> f32 {
-    let total: f32 = weights.iter().map(|(_, w)| w).sum();
+/// The question's clauses weighted by idf (the rarest of a clause's spellings; a term the corpus never
+/// uses gets the highest idf).
+pub(crate) fn weights(clauses: &[Clause], n: u64, doc_freq: &dyn Fn(&str) -> u64) -> Vec<Weighted> {
+    clauses
+        .iter()
+        .map(|c| {
+            let terms: Vec<String> = std::iter::once(c.term.clone())
+                .chain(c.alternatives.iter().map(|(t, _)| t.clone()))
+                .collect();
+            let df = terms.iter().map(|t| doc_freq(t)).max().unwrap_or(0);
+            Weighted {
+                terms,
+                idf: idf(n, df),
+            }
+        })
+        .collect()
+}
+
+/// The matched idf share of a passage: of the question's terms weighted by idf, the share it contains
+/// (a term counts when the passage holds any of its spellings).
+fn share(weights: &[Weighted], passage_terms: &[String]) -> f32 {
+    let total: f32 = weights.iter().map(|w| w.idf).sum();
     if total <= 0.0 {
         return 0.0;
     }
     let matched: f32 = weights
         .iter()
-        .filter(|(t, _)| passage_terms.iter().any(|p| p == t))
-        .map(|(_, w)| w)
+        .filter(|w| {
+            w.terms
+                .iter()
+                .any(|t| passage_terms.binary_search(t).is_ok())
+        })
+        .map(|w| w.idf)
         .sum();
     matched / total
 }
 
-/// Each analysed term of a hit's title, headings and body.
+/// Each analysed term of a hit's title, headings and body, sorted.
 fn hit_terms(hit: &Hit) -> Vec<String> {
     let mut analyzer = crate::schema::analyzer();
     let mut terms = Vec::new();
@@ -85,42 +102,61 @@ fn hit_terms(hit: &Hit) -> Vec<String> {
     terms
 }
 
-/// Each question term with its idf in the field where it is most common; a term the corpus never uses
-/// gets the highest idf.
-pub(crate) fn term_weights(
-    searcher: &Searcher,
-    fields: &crate::schema::Fields,
-    question: &str,
-) -> Result<Vec<(String, f32)>, IndexError> {
-    let n = searcher.num_docs() as f32;
-    query::question_terms(question)
-        .into_iter()
-        .map(|term| {
-            let mut df = 0u64;
-            for (field, _) in fields.boosted() {
-                df = df.max(searcher.doc_freq(&tantivy::Term::from_field_text(field, &term))?);
-            }
-            let df = df as f32;
-            Ok((term, (1.0 + (n - df + 0.5) / (df + 0.5)).ln()))
-        })
-        .collect()
-}
-
 /// The matched idf share of one hit.
-pub(crate) fn hit_share(weights: &[(String, f32)], hit: &Hit) -> f32 {
+pub(crate) fn hit_share(weights: &[Weighted], hit: &Hit) -> f32 {
     share(weights, &hit_terms(hit))
 }
 
 /// The best matched idf share among the hits; 0 without hits.
-pub(crate) fn best_share(weights: &[(String, f32)], hits: &[Hit]) -> f32 {
+pub(crate) fn best_share(weights: &[Weighted], hits: &[Hit]) -> f32 {
     hits.iter()
         .map(|h| hit_share(weights, h))
         .fold(0.0, f32::max)
 }
 
+/// The threshold that keeps at least `keep` of `values` (a signal on answerable questions) at or above
+/// it: how each `none` threshold is fitted, here and by `twin eval retrieval`.
+pub fn floor_keeping(values: &[f64], keep: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let drop = ((1.0 - keep) * sorted.len() as f64).floor() as usize;
+    sorted.get(drop).copied().unwrap_or(0.0)
+}
+
+/// Balanced accuracy of "covered when signal ≥ threshold" on answerable vs unanswerable questions.
+pub fn balanced_accuracy(answerable: &[f64], unanswerable: &[f64], threshold: f64) -> f64 {
+    let tpr = answerable.iter().filter(|s| **s >= threshold).count() as f64
+        / answerable.len().max(1) as f64;
+    let tnr = unanswerable.iter().filter(|s| **s < threshold).count() as f64
+        / unanswerable.len().max(1) as f64;
+    (tpr + tnr) / 2.0
+}
+
+/// The threshold with the best balanced accuracy on these questions (each observed value is a candidate).
+pub fn best_threshold(answerable: &[f64], unanswerable: &[f64]) -> f64 {
+    let mut best = (f64::NEG_INFINITY, 0.0);
+    for t in answerable.iter().chain(unanswerable) {
+        let acc = balanced_accuracy(answerable, unanswerable, *t);
+        if acc > best.0 {
+            best = (acc, *t);
+        }
+    }
+    best.1
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thresholds_separate_and_are_judged_on_the_other_half() {
+        let a = [5.0, 6.0, 7.0];
+        let u = [1.0, 2.0, 5.5];
+        let t = best_threshold(&a, &u);
+        assert!(balanced_accuracy(&a, &u, t) >= 5.0 / 6.0 - 1e-9);
+        assert_eq!(balanced_accuracy(&a, &u, 100.0), 0.5);
+        assert_eq!(balanced_accuracy(&[1.0], &[0.0], 0.5), 1.0);
+    }
 
     #[test]
     fn levels_rise_with_the_score_and_the_share_saves_short_questions() {
@@ -136,26 +172,34 @@ mod tests {
             "short and matched"
         );
         assert_eq!(level(COVERED_AT, 0.0), Coverage::Covered);
-        assert_eq!(best(&[]), Coverage::None);
-        assert_eq!(
-            best(&[Coverage::None, Coverage::Covered, Coverage::Thin]),
-            Coverage::Covered
-        );
+        assert_eq!(floor_keeping(&[3.0, 1.0, 2.0, 4.0], 0.75), 2.0);
+        assert_eq!(floor_keeping(&[], 0.9), 0.0);
     }
 
     #[test]
-    fn the_share_weighs_rare_terms_most() {
-        let weights: Vec<(String, f32)> = [("sourdough", 3.0), ("pizza", 5.0), ("recip", 1.0)]
-            .iter()
-            .map(|(t, w)| (t.to_string(), *w))
-            .collect();
-        let terms = |t: &[&str]| t.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    fn the_share_weighs_rare_terms_most_and_counts_other_spellings() {
+        let w = |t: &[&str], idf: f32| Weighted {
+            terms: t.iter().map(|s| s.to_string()).collect(),
+            idf,
+        };
+        let terms = |t: &[&str]| {
+            let mut v: Vec<String> = t.iter().map(|s| s.to_string()).collect();
+            v.sort();
+            v
+        };
+        let weights = [
+            w(&["sourdough"], 3.0),
+            w(&["pizza"], 5.0),
+            w(&["recip"], 1.0),
+        ];
         let s = share(&weights, &terms(&["sourdough", "recip", "loaf"]));
         assert!((s - 4.0 / 9.0).abs() < 1e-6, "{s}");
         assert_eq!(
             share(&weights, &terms(&["sourdough", "pizza", "recip"])),
             1.0
         );
+        let spelled = [w(&["color", "colour"], 2.0), w(&["bread"], 2.0)];
+        assert_eq!(share(&spelled, &terms(&["bread", "colour"])), 1.0);
         assert_eq!(share(&[], &terms(&["a"])), 0.0);
         assert_eq!(best_share(&weights, &[]), 0.0);
     }

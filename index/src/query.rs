@@ -4,6 +4,7 @@
 
 use crate::schema::{Fields, analyzer};
 use crate::spelling;
+use std::collections::BTreeSet;
 use tantivy::Term;
 use tantivy::query::{BooleanQuery, BoostQuery, DisjunctionMaxQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
@@ -26,14 +27,14 @@ const QUESTION_WORDS: &[&str] = &[
     "here", "still", "now",
 ];
 
-/// Query-side improvements, each measured by `twin eval retrieval` and kept only where the numbers
-/// support it ([`QueryOptions::SHIPPED`] is what the worker uses).
+/// Query-side improvements, each measured by `twin eval retrieval` (its "Retrievers compared" table, in
+/// the README) and shipped only where the numbers support it ([`QueryOptions::SHIPPED`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QueryOptions {
     /// Also match the other spelling of a reader's word ("color" finds "colour", and back).
     pub spelling: bool,
     /// A word the index has never seen is also matched as its most common one-edit neighbour that it
-    /// has ("sourdoguh" → "sourdough"), at [`TYPO_WEIGHT`].
+    /// has ("sourdoguh" → "sourdough"), weighted down (`TYPO_WEIGHT`).
     pub typos: bool,
     /// Pseudo-relevance feedback (RM3-style): terms weighted by their share of the first search's top
     /// passages are added to the question, weighted down.
@@ -104,6 +105,7 @@ fn analysed(text: &str, drop_question_words: bool) -> Vec<(String, String)> {
     let mut words = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(LowerCaser)
         .build();
+    let mut full = analyzer();
     let mut terms: Vec<(String, String)> = Vec::new();
     let mut stream = words.token_stream(text);
     while terms.len() < MAX_QUERY_TERMS && stream.advance() {
@@ -111,7 +113,7 @@ fn analysed(text: &str, drop_question_words: bool) -> Vec<(String, String)> {
         if drop_question_words && QUESTION_WORDS.contains(&word) {
             continue;
         }
-        for t in stems(word) {
+        for t in stems(&mut full, word) {
             if terms.len() < MAX_QUERY_TERMS && !terms.iter().any(|(_, x)| *x == t) {
                 terms.push((word.to_string(), t));
             }
@@ -121,9 +123,8 @@ fn analysed(text: &str, drop_question_words: bool) -> Vec<(String, String)> {
 }
 
 /// A word as the index analyses it (nothing for a stop word or an overlong token).
-fn stems(word: &str) -> Vec<String> {
-    let mut full = analyzer();
-    let mut stemmed = full.token_stream(word);
+fn stems(analyzer: &mut TextAnalyzer, word: &str) -> Vec<String> {
+    let mut stemmed = analyzer.token_stream(word);
     let mut out = Vec::new();
     while stemmed.advance() {
         out.push(stemmed.token().text.clone());
@@ -131,14 +132,18 @@ fn stems(word: &str) -> Vec<String> {
     out
 }
 
+/// How often the index holds a term: in any field (is the word known at all?), and in the body (the
+/// one lookup per typo candidate).
+pub(crate) struct DocFreq<'a> {
+    pub any_field: &'a dyn Fn(&str) -> u64,
+    pub body: &'a dyn Fn(&str) -> u64,
+}
+
 /// The question's clauses under `options`: each term with its alternatives (another spelling, a typo's
-/// correction). `doc_freq` says how many passages hold a term in any field.
-pub(crate) fn clauses(
-    question: &str,
-    options: &QueryOptions,
-    doc_freq: &dyn Fn(&str) -> u64,
-) -> Vec<Clause> {
-    let mut corrected = 0;
+/// correction).
+pub(crate) fn clauses(question: &str, options: &QueryOptions, df: &DocFreq) -> Vec<Clause> {
+    let mut full = analyzer();
+    let mut typo_attempts = 0;
     question_words(question)
         .into_iter()
         .map(|(word, term)| {
@@ -146,7 +151,7 @@ pub(crate) fn clauses(
             if options.spelling
                 && let Some(other) = spelling::other_spelling(&word)
             {
-                for t in stems(&other) {
+                for t in stems(&mut full, &other) {
                     if t != term {
                         alternatives.push((t, 1.0));
                     }
@@ -154,42 +159,56 @@ pub(crate) fn clauses(
             }
             if options.typos
                 && alternatives.is_empty()
-                && corrected < MAX_TYPO_FIXES
-                && doc_freq(&term) == 0
-                && let Some(fix) = typo_fix(&word, doc_freq)
-                && fix != term
+                && typo_attempts < MAX_TYPO_ATTEMPTS
+                && (MIN_TYPO_CHARS..=MAX_TYPO_CHARS).contains(&word.chars().count())
+                && (df.any_field)(&term) == 0
             {
-                corrected += 1;
-                alternatives.push((fix, TYPO_WEIGHT));
+                typo_attempts += 1;
+                if let Some(fix) = typo_fix(&mut full, &word, df.body) {
+                    alternatives.push((fix, TYPO_WEIGHT));
+                }
             }
             Clause { term, alternatives }
         })
         .collect()
 }
 
-/// Unknown words per question that are looked up as typos (each costs a few hundred dictionary lookups).
-const MAX_TYPO_FIXES: usize = 4;
-/// Words shorter than this are never corrected (too many real words lie one edit apart).
-const MIN_TYPO_CHARS: usize = 4;
+/// Unknown words per question looked up as typos: each costs at most 54 × [`MAX_TYPO_CHARS`] + 25
+/// candidates, one stemming and one dictionary lookup each (about 700), so a question costs at most
+/// about 2,000 lookups however it is written.
+pub const MAX_TYPO_ATTEMPTS: usize = 3;
+/// Words shorter than this are never corrected: too many real words lie one edit apart ("bees" and
+/// "beds").
+pub const MIN_TYPO_CHARS: usize = 5;
+/// Words longer than this are never corrected (bounds the candidates; long typos are rare).
+pub const MAX_TYPO_CHARS: usize = 12;
 
 /// The analysed term, among every one-edit variant of `word` (deletion, transposition, substitution,
-/// insertion of a-z), that the most passages hold; `None` when no variant is in the index.
-fn typo_fix(word: &str, doc_freq: &dyn Fn(&str) -> u64) -> Option<String> {
+/// insertion of a-z), that the most passages hold in their body; `None` when no variant is in the index.
+/// Only lowercase ASCII words are corrected.
+fn typo_fix(
+    analyzer: &mut TextAnalyzer,
+    word: &str,
+    doc_freq: &dyn Fn(&str) -> u64,
+) -> Option<String> {
     let chars: Vec<char> = word.chars().collect();
-    if chars.len() < MIN_TYPO_CHARS || !chars.iter().all(char::is_ascii_lowercase) {
+    if chars.len() < MIN_TYPO_CHARS
+        || chars.len() > MAX_TYPO_CHARS
+        || !chars.iter().all(char::is_ascii_lowercase)
+    {
         return None;
     }
-    let mut candidates: Vec<String> = Vec::new();
+    let mut candidates: BTreeSet<String> = BTreeSet::new();
     let n = chars.len();
     let s = |v: &[char]| v.iter().collect::<String>();
     for i in 0..n {
         let mut v = chars.clone();
         v.remove(i);
-        candidates.push(s(&v));
+        candidates.insert(s(&v));
         if i + 1 < n {
             let mut v = chars.clone();
             v.swap(i, i + 1);
-            candidates.push(s(&v));
+            candidates.insert(s(&v));
         }
     }
     for i in 0..=n {
@@ -197,22 +216,23 @@ fn typo_fix(word: &str, doc_freq: &dyn Fn(&str) -> u64) -> Option<String> {
             if i < n {
                 let mut v = chars.clone();
                 v[i] = c;
-                candidates.push(s(&v));
+                candidates.insert(s(&v));
             }
             let mut v = chars.clone();
             v.insert(i, c);
-            candidates.push(s(&v));
+            candidates.insert(s(&v));
         }
     }
+    candidates.remove(word);
     let mut best: Option<(u64, String)> = None;
+    let mut looked_up: BTreeSet<String> = BTreeSet::new();
     for c in candidates {
-        for t in stems(&c) {
+        for t in stems(analyzer, &c) {
+            if !looked_up.insert(t.clone()) {
+                continue;
+            }
             let df = doc_freq(&t);
-            if df > 0
-                && best
-                    .as_ref()
-                    .is_none_or(|(b, bt)| df > *b || (df == *b && t < *bt))
-            {
+            if df > 0 && best.as_ref().is_none_or(|(b, _)| df > *b) {
                 best = Some((df, t));
             }
         }
@@ -302,6 +322,78 @@ mod tests {
         assert!(question_terms("").is_empty());
         assert!(question_terms("   ?!?! 🌊 ::: ()").is_empty());
         assert!(question_terms("the and of a").is_empty());
+    }
+
+    /// A document-frequency table: `terms` are in the index (body and any field), with a lookup count.
+    fn table(
+        terms: &'static [&'static str],
+        lookups: &std::cell::Cell<usize>,
+    ) -> impl Fn(&str) -> u64 {
+        move |t: &str| {
+            lookups.set(lookups.get() + 1);
+            u64::from(terms.contains(&t))
+        }
+    }
+
+    #[test]
+    fn typos_and_spellings_become_alternatives() {
+        let lookups = std::cell::Cell::new(0);
+        let known = table(&["sourdough", "starter", "colour"], &lookups);
+        let df = DocFreq {
+            any_field: &known,
+            body: &known,
+        };
+        let options = QueryOptions {
+            spelling: true,
+            typos: true,
+            feedback: None,
+        };
+        let c = clauses("my sourdoguh startr color", &options, &df);
+        let alt = |i: usize| {
+            c[i].alternatives
+                .iter()
+                .map(|(t, _)| t.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(c[0].term, "sourdoguh");
+        assert_eq!(alt(0), ["sourdough"]);
+        assert_eq!(c[0].alternatives[0].1, TYPO_WEIGHT);
+        assert_eq!(alt(1), ["starter"]);
+        assert_eq!(alt(2), ["colour"], "the other spelling, at full weight");
+        assert_eq!(c[2].alternatives[0].1, 1.0);
+        let plain = clauses("my sourdoguh startr color", &QueryOptions::PLAIN, &df);
+        assert!(plain.iter().all(|c| c.alternatives.is_empty()));
+        // Short words, known words and non-ASCII words are never corrected.
+        let c = clauses("bees sourdough naïveté", &options, &df);
+        assert!(c.iter().all(|c| c.alternatives.is_empty()), "{c:?}");
+    }
+
+    #[test]
+    fn typo_correction_costs_a_bounded_number_of_lookups() {
+        let lookups = std::cell::Cell::new(0);
+        let nothing = table(&[], &lookups);
+        let df = DocFreq {
+            any_field: &nothing,
+            body: &nothing,
+        };
+        let options = QueryOptions {
+            spelling: true,
+            typos: true,
+            feedback: None,
+        };
+        let hostile: String = (0..40)
+            .map(|i| format!("qwertyuiop{} ", (b'a' + (i % 26) as u8) as char))
+            .collect::<String>()
+            + &"zxcvbnmasdfghjklqwertyuiopzxcvbnmasdfg ".repeat(40);
+        let c = clauses(&hostile, &options, &df);
+        assert!(c.len() <= MAX_QUERY_TERMS);
+        let bound = MAX_QUERY_TERMS + MAX_TYPO_ATTEMPTS * (54 * MAX_TYPO_CHARS + 25);
+        assert!(
+            lookups.get() <= bound,
+            "{} lookups, bound {bound}",
+            lookups.get()
+        );
+        assert!(lookups.get() > MAX_QUERY_TERMS, "typo correction was tried");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use tantivy::collector::TopDocs;
 use tantivy::directory::OwnedBytes;
 use tantivy::schema::Value;
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
+use tantivy::{Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument};
 use twin_shared::Coverage;
 
 /// Characters of body text a snippet shows.
@@ -22,6 +22,45 @@ pub const MAX_HITS: usize = 50;
 pub const MAX_PER_DOCUMENT: usize = 2;
 /// Candidates fetched per requested hit before the per-document cap is applied.
 const OVERFETCH: usize = 4;
+
+/// BM25's inverse document frequency of a term that `df` of `n` passages hold (tantivy's formula).
+pub(crate) fn idf(n: u64, df: u64) -> f32 {
+    let (n, df) = (n as f32, df as f32);
+    (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+}
+
+/// How many passages hold `term` in the field where it is most common (0 when a lookup fails: the
+/// term then counts as unknown, which only ever adds an alternative or lowers coverage).
+pub(crate) fn doc_freq_any_field(searcher: &Searcher, fields: &Fields, term: &str) -> u64 {
+    fields
+        .boosted()
+        .into_iter()
+        .map(|(field, _)| {
+            searcher
+                .doc_freq(&tantivy::Term::from_field_text(field, term))
+                .unwrap_or(0)
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// Runs `f` with the searcher's document frequencies (any field, and body only).
+fn with_doc_freq<R>(
+    searcher: &Searcher,
+    fields: &Fields,
+    f: impl FnOnce(&query::DocFreq) -> R,
+) -> R {
+    let any_field = |term: &str| doc_freq_any_field(searcher, fields, term);
+    let body = |term: &str| {
+        searcher
+            .doc_freq(&tantivy::Term::from_field_text(fields.body, term))
+            .unwrap_or(0)
+    };
+    f(&query::DocFreq {
+        any_field: &any_field,
+        body: &body,
+    })
+}
 
 /// One retrieved passage with its BM25 score.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -94,18 +133,7 @@ impl PackedIndex {
     ) -> Result<Vec<Hit>, IndexError> {
         let searcher = self.reader.searcher();
         let f = self.fields;
-        let doc_freq = |term: &str| {
-            f.boosted()
-                .into_iter()
-                .map(|(field, _)| {
-                    searcher
-                        .doc_freq(&tantivy::Term::from_field_text(field, term))
-                        .unwrap_or(0)
-                })
-                .max()
-                .unwrap_or(0)
-        };
-        let clauses = query::clauses(question, options, &doc_freq);
+        let clauses = with_doc_freq(&searcher, &f, |df| query::clauses(question, options, df));
         let Some(mut query) = query::build(&self.fields, &clauses, &[]) else {
             return Ok(Vec::new());
         };
@@ -125,10 +153,7 @@ impl PackedIndex {
                 texts.push((score, body));
             }
             let n = searcher.num_docs();
-            let idf = |term: &str| {
-                let df = doc_freq(term) as f32;
-                (1.0 + (n as f32 - df + 0.5) / (df + 0.5)).ln()
-            };
+            let idf = |term: &str| idf(n, doc_freq_any_field(&searcher, &f, term));
             let expansion = feedback::terms(&texts, &clauses, &fb, &idf);
             if let Some(q) = query::build(&self.fields, &clauses, &expansion) {
                 query = q;
@@ -197,14 +222,13 @@ impl PackedIndex {
     /// Dividing a hit's score by it gives a coverage ratio that does not grow with question length.
     pub fn reference_score(&self, question: &str) -> Result<f32, IndexError> {
         let searcher = self.reader.searcher();
-        let n = searcher.num_docs() as f32;
+        let n = searcher.num_docs();
         let mut total = 0.0f32;
         for term in query::question_terms(question) {
             let mut best = 0.0f32;
             for (field, boost) in self.fields.boosted() {
-                let df = searcher.doc_freq(&tantivy::Term::from_field_text(field, &term))? as f32;
-                let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                best = best.max(boost * idf);
+                let df = searcher.doc_freq(&tantivy::Term::from_field_text(field, &term))?;
+                best = best.max(boost * idf(n, df));
             }
             total += best;
         }
@@ -226,30 +250,30 @@ impl PackedIndex {
     /// The matched idf share of `hits` (this question's results, best first) in [0, 1]: a coverage signal
     /// measured and not shipped (see [`crate::coverage`]).
     pub fn coverage_share(&self, question: &str, hits: &[Hit]) -> Result<f32, IndexError> {
-        let searcher = self.reader.searcher();
-        let weights = coverage::term_weights(&searcher, &self.fields, question)?;
-        Ok(coverage::best_share(&weights, hits))
+        Ok(coverage::best_share(&self.coverage_weights(question), hits))
     }
 
     /// How well each of `hits` (this question's results) covers `question`, in order (see
-    /// [`crate::coverage`]); [`crate::coverage::best`] of them is the question's coverage.
+    /// [`crate::coverage`]); [`Coverage::best`] of them is the question's coverage.
     pub fn coverage_levels(
         &self,
         question: &str,
         hits: &[Hit],
     ) -> Result<Vec<Coverage>, IndexError> {
-        let searcher = self.reader.searcher();
-        let weights = coverage::term_weights(&searcher, &self.fields, question)?;
+        let weights = self.coverage_weights(question);
         Ok(hits
             .iter()
-            .map(|h| {
-                if h.score >= coverage::NONE_BELOW {
-                    coverage::level(h.score, 0.0)
-                } else {
-                    coverage::level(h.score, coverage::hit_share(&weights, h))
-                }
-            })
+            .map(|h| coverage::level(h.score, coverage::hit_share(&weights, h)))
             .collect())
+    }
+
+    /// The question's terms as the shipped query matches them, weighted by idf.
+    fn coverage_weights(&self, question: &str) -> Vec<coverage::Weighted> {
+        let searcher = self.reader.searcher();
+        with_doc_freq(&searcher, &self.fields, |df| {
+            let clauses = query::clauses(question, &QueryOptions::SHIPPED, df);
+            coverage::weights(&clauses, searcher.num_docs(), df.any_field)
+        })
     }
 
     /// The underlying tantivy index, for inspection.

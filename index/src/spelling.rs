@@ -50,7 +50,25 @@ pub const AMERICAN_TO_BRITISH: &[(&str, &str)] = &[
 
 /// `-ize` words that are the same in British English.
 const IZE_KEEP: &[&str] = &[
-    "size", "sizes", "sized", "prize", "prizes", "seize", "capsize",
+    "size",
+    "sizes",
+    "sized",
+    "sizing",
+    "resize",
+    "resized",
+    "resizes",
+    "resizing",
+    "prize",
+    "prizes",
+    "prized",
+    "seize",
+    "seizes",
+    "seized",
+    "seizing",
+    "capsize",
+    "capsizes",
+    "capsized",
+    "capsizing",
 ];
 
 /// The British form of a lowercase word (itself when it has none).
@@ -152,6 +170,8 @@ mod tests {
         assert_eq!(other_spelling("organised").as_deref(), Some("organized"));
         assert_eq!(other_spelling("tires").as_deref(), Some("tyres"));
         assert_eq!(other_spelling("size"), None);
+        assert_eq!(other_spelling("seized"), None);
+        assert_eq!(other_spelling("capsized"), None);
         assert_eq!(other_spelling("bread"), None);
     }
 }

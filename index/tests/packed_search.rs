@@ -73,7 +73,10 @@ fn hits_carry_link_title_snippet_and_text() {
 fn hostile_questions_never_error_and_match_sensibly() {
     let index = PackedIndex::open_static(demo_blob()).expect("open");
     let long = "why did the salt air corrode everything? ".repeat(250); // ~10,000 chars
+    // Unknown words, each a typo candidate, as many as a question holds.
+    let unknown = "zxcvbnmasdf qwertyuiopz asdfghjklqw ".repeat(60);
     let cases = [
+        &unknown,
         "",
         "   ",
         "\"salt air\"",
@@ -104,6 +107,24 @@ fn hostile_questions_never_error_and_match_sensibly() {
         index.search(&long, 5).expect("long")[0]
             .slug
             .starts_with("driftwood-salt-air")
+    );
+    let typos = "sourdoguh startr";
+    let slugs = |options: &twin_index::QueryOptions| {
+        index
+            .search_with(typos, 3, options)
+            .expect("typos")
+            .into_iter()
+            .map(|h| h.slug)
+            .collect::<Vec<_>>()
+    };
+    let fixed = slugs(&twin_index::QueryOptions::SHIPPED);
+    assert!(
+        fixed.iter().any(|s| s.contains("sourdough")),
+        "misspelt words still find their post: {fixed:?}"
+    );
+    assert!(
+        slugs(&twin_index::QueryOptions::PLAIN).is_empty(),
+        "without correction nothing matches"
     );
 }
 

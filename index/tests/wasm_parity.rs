@@ -45,6 +45,7 @@ fn hostile_questions_do_not_panic_in_wasm() {
         "\"quoted\" AND (x OR y) title:z ~2 *",
         "🌊🌊🌊",
         &"salt ".repeat(2000),
+        &"zxcvbnmasdf qwertyuiopz sourdoguh ".repeat(60),
     ] {
         assert!(index.search(q, 5).is_ok());
     }

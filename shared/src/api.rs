@@ -64,8 +64,8 @@ pub struct SearchHit {
 pub struct SearchResponse {
     pub query: String,
     pub took_ms: f64,
-    /// How well the passages cover the query (as the chat's `sources` would say); absent from workers
-    /// that predate it.
+    /// How well the returned passages cover the query: the best of their levels, judged as the chat
+    /// judges its own (fewer) passages; absent from workers that predate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub coverage: Option<crate::Coverage>,
     pub passages: Vec<SearchHit>,

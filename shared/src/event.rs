@@ -26,6 +26,9 @@ pub enum Coverage {
     Covered,
     Thin,
     None,
+    /// A level this reader does not know (sent by a newer worker): read, never sent.
+    #[serde(other)]
+    Unknown,
 }
 
 impl Coverage {
@@ -35,7 +38,23 @@ impl Coverage {
             Coverage::Covered => "covered",
             Coverage::Thin => "thin",
             Coverage::None => "none",
+            Coverage::Unknown => "unknown",
         }
+    }
+
+    /// The best of some levels (covered, then thin, then none); `none` for no levels.
+    pub fn best(levels: &[Coverage]) -> Coverage {
+        let rank = |c: &Coverage| match c {
+            Coverage::Covered => 3,
+            Coverage::Thin => 2,
+            Coverage::Unknown => 1,
+            Coverage::None => 0,
+        };
+        levels
+            .iter()
+            .copied()
+            .max_by_key(rank)
+            .unwrap_or(Coverage::None)
     }
 }
 
@@ -182,6 +201,30 @@ mod tests {
             }),
             ChatEvent::error("rate_limited", "slow down", true, Some(7)),
         ];
+        for c in [Coverage::Covered, Coverage::Thin, Coverage::None] {
+            assert_eq!(
+                serde_json::to_string(&c).ok(),
+                Some(format!("\"{}\"", c.as_str())),
+                "the wire name is the serde name"
+            );
+        }
+        let old: Source = serde_json::from_str(r#"{"title":"T","url":"u","snippet":"s"}"#)
+            .expect("a source from a worker without coverage");
+        assert_eq!(old.coverage, None);
+        assert!(
+            !serde_json::to_string(&old)
+                .unwrap_or_default()
+                .contains("coverage")
+        );
+        let newer: Source =
+            serde_json::from_str(r#"{"title":"T","url":"u","snippet":"s","coverage":"partial"}"#)
+                .expect("a level from a newer worker");
+        assert_eq!(newer.coverage, Some(Coverage::Unknown));
+        assert_eq!(
+            Coverage::best(&[Coverage::None, Coverage::Covered, Coverage::Thin]),
+            Coverage::Covered
+        );
+        assert_eq!(Coverage::best(&[]), Coverage::None);
         for e in events {
             let frame = e.to_sse();
             let (head, data) = frame.trim_end().split_once('\n').expect("two lines");

@@ -5,7 +5,7 @@
 use crate::config::{Backend, Config, Provider, credential};
 use crate::sink::Sink;
 use crate::{PERSONA, anthropic, clock, http, openai, retrieval};
-use twin_shared::prompt::{brief_system_prompt, system_prompt_as, user_turn_as};
+use twin_shared::prompt::{Retrieved, brief_system_prompt, system_prompt_as, user_turn_as};
 use twin_shared::{ChatEvent, ChatRequest, Coverage, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
 
@@ -79,20 +79,34 @@ async fn answer(
     chat: &ChatRequest,
     sink: &mut Sink,
 ) {
-    let (passages, coverage) = if backend.retrieval {
+    let passages = if backend.retrieval {
         match retrieval::search(chat.question(), backend.passages).and_then(|hits| {
             let levels = retrieval::coverage_levels(chat.question(), &hits)?;
             Ok((hits, levels))
         }) {
-            Ok((hits, levels)) => {
-                let coverage = twin_index::coverage::best(&levels);
-                // Only passages that cover something are worth a link, and one source per post: two
-                // passages of a post are one link for the reader. With no coverage the model gets no
-                // passages, so it says it hasn't written about it instead of stretching a stray match.
+            Ok((hits, mut levels)) => {
+                // A follow-up ("how long did that take?") cannot be judged on its own words: its
+                // passages are kept as thin rather than dropped.
+                if chat.messages.len() > 1 {
+                    for l in &mut levels {
+                        if *l == Coverage::None {
+                            *l = Coverage::Thin;
+                        }
+                    }
+                }
+                // Only passages that cover something are sent, to the reader (one link per post: two
+                // passages of a post are one link) and to the model. With none left, the reader sees
+                // an empty list and the model is told nothing matches, so it says it hasn't written
+                // about it instead of stretching a stray match.
+                let kept: Vec<(&twin_index::Hit, Coverage)> = hits
+                    .iter()
+                    .zip(levels)
+                    .filter(|(_, l)| *l != Coverage::None)
+                    .collect();
                 let mut sources: Vec<twin_shared::Source> = Vec::new();
                 let mut seen: Vec<&str> = Vec::new();
-                for (h, level) in hits.iter().zip(&levels) {
-                    if *level != Coverage::None && !seen.contains(&h.slug.as_str()) {
+                for (h, level) in &kept {
+                    if !seen.contains(&h.slug.as_str()) {
                         seen.push(&h.slug);
                         sources.push(retrieval::source(h, *level));
                     }
@@ -100,12 +114,12 @@ async fn answer(
                 if !sink.send(&ChatEvent::Sources(sources)) {
                     return;
                 }
-                let passages = if coverage == Coverage::None {
-                    Vec::new()
-                } else {
-                    hits.iter().map(retrieval::prompt_passage).collect()
-                };
-                (Some(passages), coverage)
+                let coverage = Coverage::best(&kept.iter().map(|(_, l)| *l).collect::<Vec<_>>());
+                let passages: Vec<_> = kept
+                    .iter()
+                    .map(|(h, _)| retrieval::prompt_passage(h))
+                    .collect();
+                Some((coverage, passages))
             }
             Err(e) => {
                 sink.send(&ChatEvent::error(
@@ -118,19 +132,18 @@ async fn answer(
             }
         }
     } else {
-        (None, Coverage::Covered)
+        None
     };
     let system = if backend.brief_system {
         brief_system_prompt(author)
     } else {
         system_prompt_as(author, PERSONA, backend.retrieval, backend.passage_format)
     };
-    let last_user = user_turn_as(
-        chat.question(),
-        passages.as_deref(),
-        backend.passage_format,
-        coverage,
-    );
+    let retrieved = match &passages {
+        Some((coverage, p)) => Retrieved::at(*coverage, p),
+        None => Retrieved::Off,
+    };
+    let last_user = user_turn_as(chat.question(), retrieved, backend.passage_format);
     let prior = &chat.messages[..chat.messages.len() - 1];
     let end = match backend.provider {
         Provider::Anthropic => {

@@ -66,7 +66,7 @@ pub fn search(req: &Request, config: &Config) -> Result<Response> {
     };
     let took_ms = clock::now_ms() - started;
     let coverage = match retrieval::coverage_levels(&q, &hits) {
-        Ok(levels) => Some(twin_index::coverage::best(&levels)),
+        Ok(levels) => Some(twin_shared::Coverage::best(&levels)),
         Err(e) => return http::error(500, "retrieval_failed", e),
     };
     let passages = hits

@@ -45,15 +45,13 @@ const GENERIC: &str = "Great question! There are many factors to consider here. 
      so I recommend doing some research and consulting reliable resources. I hope this helps!";
 
 /// The passages' text from the reader's turn, from the first passage on: everything before the
-/// question, without markup lines and the worker's parenthesised notes, unescaped, at most 60 words.
+/// question, without markup lines (the worker's coverage line among them), unescaped, at most 60 words.
 fn first_passage(user: &str) -> String {
     let before_question = user.split("<question>").next().unwrap_or(user);
     let text: Vec<&str> = before_question
         .lines()
         .map(str::trim)
-        .filter(|l| {
-            !l.is_empty() && !l.starts_with('<') && !l.starts_with('[') && !l.starts_with('(')
-        })
+        .filter(|l| !l.is_empty() && !l.starts_with('<') && !l.starts_with('['))
         .collect();
     let joined = text
         .join(" ")
@@ -118,11 +116,11 @@ mod tests {
             styled_deltas(AnswerStyle::Passage, "<question>\nq\n</question>").concat(),
             "I haven't written about that."
         );
-        let none = "<passages>\n(no passage of your writing matches this question)\n</passages>\n\n<question>\nq\n</question>";
+        let none = "<retrieval coverage=\"none\"/>\n\n<question>\nq\n</question>";
         assert_eq!(
             styled_deltas(AnswerStyle::Passage, none).concat(),
             "I haven't written about that.",
-            "the worker's note is not a passage"
+            "the worker's coverage line is not a passage"
         );
         assert!(
             styled_deltas(AnswerStyle::Generic, turn)
