@@ -12,7 +12,7 @@ use twin_eval::items::{DEFAULT_SETS, items, select};
 use twin_eval::prices::{DEFAULT_PRICES, Prices};
 use twin_eval::run::{Progress, RunSpec, read_meta, run};
 use twin_eval::summary::{Summary, summarise_run};
-use twin_eval::{report, trace};
+use twin_eval::{report, report_html, trace};
 use twin_local::demo::Demo;
 use twin_shared::{EvalSet, Probes};
 
@@ -33,7 +33,7 @@ pub struct Args {
     /// Times each question is asked (answers vary; probes are reported over repeats).
     #[arg(long, default_value_t = 1)]
     repeat: u32,
-    /// The run folder: traces, summary.json, scores.jsonl, report.md. A rerun resumes it.
+    /// The run folder: traces, summary.json, scores.jsonl, report.md, report.html. A rerun resumes it.
     #[arg(long, default_value = "build/eval/run")]
     out: PathBuf,
     /// At most N questions of each set.
@@ -227,8 +227,12 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
         .collect();
     write("scores.jsonl", lines.join("\n") + "\n")?;
     write("report.md", report::markdown(&summary))?;
+    write("report.html", report_html::html(&summary, &scores))?;
     println!("{}", report::terminal_table(&summary));
-    println!("report: {}", spec.out.join("report.md").display());
+    println!(
+        "report: {} (and report.html beside it)",
+        spec.out.join("report.md").display()
+    );
     let failed: Vec<&str> = summary
         .backends
         .iter()

@@ -320,6 +320,135 @@ async fn narrow_window_stacks_the_panes(ctx: &Ctx) {
         .expect("viewport");
 }
 
+/// An eval report, as `twin eval` writes it, for two known answerers over the real eval sets: one that
+/// states each answerable question's facts and declines the rest, one that answers like a generic
+/// assistant. Scored by the real scorers; written as `report.html` beside the demo page.
+fn write_eval_report(into: &Path) -> Result<(), String> {
+    use twin_eval::corpus::Corpus;
+    use twin_eval::items::{DEFAULT_SETS, Expect, items, select};
+    use twin_eval::run::{BackendMeta, Meta};
+    use twin_eval::trace::{FORMAT_VERSION, Trace};
+    let content = Stack::root().join("content");
+    let corpus = Corpus::load(&content)?;
+    let eval = twin_shared::EvalSet::read(&content.join("eval")).map_err(|e| e.to_string())?;
+    let probes_text =
+        std::fs::read_to_string(content.join("probes.toml")).map_err(|e| e.to_string())?;
+    let probes =
+        twin_shared::Probes::from_toml("probes.toml", &probes_text).map_err(|e| e.to_string())?;
+    let sets: Vec<String> = DEFAULT_SETS.iter().map(|s| s.to_string()).collect();
+    let chosen = select(items(&eval, &probes.probe, &sets)?, Some(4), Some(11));
+    let answer = |backend: &str, expect: &Expect| match (backend, expect) {
+        ("generic", _) => {
+            "Great question! It depends on your needs. I hope this helps!".to_string()
+        }
+        (_, Expect::Answerable { facts, .. }) => {
+            format!("From my notes: {}.", facts.join(", and "))
+        }
+        _ => "I haven't written about that, so I won't guess.".to_string(),
+    };
+    let mut traces = std::collections::BTreeMap::new();
+    for (i, backend) in ["grounded", "generic"].iter().enumerate() {
+        let t: Vec<Trace> = chosen
+            .iter()
+            .map(|item| Trace {
+                backend: backend.to_string(),
+                set: item.set.clone(),
+                id: item.id.clone(),
+                repeat: 0,
+                question: item.question.clone(),
+                probe: item.probe.clone(),
+                style: item.style.clone(),
+                expect: item.expect.clone(),
+                http_status: 200,
+                answer: answer(backend, &item.expect),
+                sources: Vec::new(),
+                source_slugs: Vec::new(),
+                statuses: Vec::new(),
+                error: None,
+                stop_reason: Some("end_turn".into()),
+                ttft_ms: Some(100 * (i as u64 + 1)),
+                total_ms: 900 * (i as u64 + 1),
+                input_tokens: Some(400),
+                output_tokens: Some(80),
+                coverage: None,
+                waited_s: 0,
+            })
+            .collect();
+        traces.insert(backend.to_string(), t);
+    }
+    let meta = Meta {
+        version: FORMAT_VERSION,
+        endpoint: "http://127.0.0.1".into(),
+        backends: ["grounded", "generic"]
+            .iter()
+            .map(|b| BackendMeta {
+                id: b.to_string(),
+                label: format!("The {b} answerer"),
+                retrieval: false,
+                model: Some("local".into()),
+            })
+            .collect(),
+    };
+    let prices =
+        twin_eval::prices::Prices::parse("prices.toml", twin_eval::prices::DEFAULT_PRICES)?;
+    let (summary, scores) = twin_eval::summary::summarise_run(&meta, &traces, &corpus, &prices);
+    std::fs::write(
+        into.join("report.html"),
+        twin_eval::report_html::html(&summary, &scores),
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// The eval report opens as one self-contained page: the score table, four plots that render with a
+/// size, the probes side by side, and nothing fetched from elsewhere.
+async fn eval_report_renders_its_plots(ctx: &Ctx) {
+    let page = &ctx.page;
+    page.goto(ctx.demo.page_url.replace("post.html", "report.html"))
+        .await
+        .expect("navigate");
+    wait_for(
+        page,
+        "document.querySelectorAll('svg').length === 4",
+        Duration::from_secs(10),
+        "the report's plots",
+    )
+    .await;
+    let v = eval(page, "({sizes: [...document.querySelectorAll('svg')].map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; }),
+        marks: [...document.querySelectorAll('svg')].map(s => s.querySelectorAll('circle, rect, line').length),
+        rows: document.querySelectorAll('tbody tr').length,
+        answers: document.querySelectorAll('.probe .answer').length,
+        external: [...document.querySelectorAll('[src], link[href]')].length,
+        points: [...document.querySelectorAll('svg')[0].querySelectorAll('text')].map(t => t.textContent)})").await;
+    let sizes = v["sizes"].as_array().expect("sizes");
+    assert_eq!(sizes.len(), 4, "{v}");
+    for s in sizes {
+        assert!(
+            s[0].as_f64() > Some(200.0) && s[1].as_f64() > Some(100.0),
+            "{v}"
+        );
+    }
+    assert!(
+        v["marks"]
+            .as_array()
+            .expect("marks")
+            .iter()
+            .all(|m| m.as_u64() > Some(3)),
+        "{v}"
+    );
+    assert!(v["rows"].as_u64() >= Some(10), "{v}");
+    assert!(
+        v["answers"].as_u64() >= Some(2),
+        "the probes side by side: {v}"
+    );
+    assert_eq!(v["external"].as_u64(), Some(0), "self-contained: {v}");
+    let labels = v["points"].as_array().expect("labels");
+    assert!(
+        labels.iter().any(|t| t == "grounded") && labels.iter().any(|t| t == "generic"),
+        "both backends are points on the knowledge plot: {v}"
+    );
+    screenshot(ctx, "eval-report.png").await;
+}
+
 fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(into)?;
     for entry in std::fs::read_dir(dist)? {
@@ -351,6 +480,7 @@ fn main() {
     let site = root.join("build/e2e-site");
     let shots = root.join("build/screenshots");
     site_with_flaky_page(&dist, &site).expect("test site");
+    write_eval_report(&site).expect("the eval report");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
     let opts = DemoOptions {
         tuned_override: Some(
@@ -460,6 +590,7 @@ fn main() {
         check!(an_uncovered_question_says_so);
         check!(error_shows_a_message_and_retry_works);
         check!(narrow_window_stacks_the_panes);
+        check!(eval_report_renders_its_plots);
         let errors = ctx
             .console_errors
             .lock()

@@ -193,6 +193,20 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
         );
     }
 
+    // The HTML report: one self-contained page with the four plots and every backend in it.
+    let page = twin_eval::report_html::html(&summary, &scores);
+    assert_eq!(page.matches("<svg").count(), 4);
+    for b in BACKENDS {
+        assert!(
+            page.contains(&format!("<code>{b}</code>")),
+            "{b} in the table"
+        );
+    }
+    assert!(
+        !page.contains("<script") && !page.contains(" src="),
+        "self-contained"
+    );
+
     // A rerun resumes: nothing is asked again.
     let skipped = AtomicUsize::new(usize::MAX);
     let again = run(&spec, &corpus, &|p| {

@@ -17,9 +17,9 @@ fn num(x: Option<f64>, digits: usize) -> String {
 }
 
 /// The score rows of the table: name, and how to print it for a backend.
-type Row = (&'static str, fn(&BackendSummary) -> String);
+pub(crate) type Row = (&'static str, fn(&BackendSummary) -> String);
 
-const ROWS: &[Row] = &[
+pub(crate) const ROWS: &[Row] = &[
     ("answers", |b| b.answers.to_string()),
     ("failed", |b| {
         if b.errors.is_empty() {
