@@ -33,7 +33,8 @@ pub struct Args {
     /// Times each question is asked (answers vary; probes are reported over repeats).
     #[arg(long, default_value_t = 1)]
     repeat: u32,
-    /// The run folder: traces, summary.json, scores.jsonl, report.md, report.html. A rerun resumes it.
+    /// The run folder: traces, summary.json, scores.jsonl, report.md, report.html (and judge.jsonl,
+    /// judge.json with --judge). A rerun resumes it.
     #[arg(long, default_value = "build/eval/run")]
     out: PathBuf,
     /// At most N questions of each set.
@@ -57,6 +58,16 @@ pub struct Args {
     /// The repository root (for the local stack).
     #[arg(long, default_value = ".")]
     root: PathBuf,
+    /// Also have an LLM rate each answer's groundedness and voice on a fixed rubric (optional; needs
+    /// ANTHROPIC_API_KEY in the environment; verdicts are kept in the run folder's judge.jsonl).
+    #[arg(long)]
+    judge: bool,
+    /// The judge's model.
+    #[arg(long, default_value = "claude-haiku-4-5", requires = "judge")]
+    judge_model: String,
+    /// The Anthropic Messages API the judge calls.
+    #[arg(long, default_value = "https://api.anthropic.com", requires = "judge")]
+    judge_url: String,
     /// Compare two run folders instead of running: `--compare RUN_A RUN_B`.
     #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"])]
     compare: Option<Vec<PathBuf>>,
@@ -102,6 +113,21 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
     if args.repeat == 0 {
         bail!("--repeat must be at least 1");
     }
+    let judge = if args.judge {
+        let key = std::env::var("ANTHROPIC_API_KEY")
+            .ok()
+            .filter(|k| !k.is_empty());
+        if key.is_none() && args.judge_url.starts_with("https://api.anthropic.com") {
+            bail!("--judge calls the Anthropic API: set ANTHROPIC_API_KEY in the environment");
+        }
+        Some(twin_eval::judge::Judge {
+            base_url: args.judge_url.clone(),
+            model: args.judge_model.clone(),
+            key,
+        })
+    } else {
+        None
+    };
     let eval = EvalSet::read(&args.content.join("eval"))?;
     let probes_path = args.content.join("probes.toml");
     let probes_text = std::fs::read_to_string(&probes_path)
@@ -226,7 +252,29 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
         .filter_map(|s| serde_json::to_string(s).ok())
         .collect();
     write("scores.jsonl", lines.join("\n") + "\n")?;
-    write("report.md", report::markdown(&summary))?;
+    let mut markdown = report::markdown(&summary);
+    if let Some(judge) = &judge {
+        let persona_path = args.content.join("persona.md");
+        let persona = std::fs::read_to_string(&persona_path)
+            .with_context(|| format!("{}: cannot read", persona_path.display()))?;
+        let jbar = ProgressBar::new(0);
+        jbar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} judged ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        let verdicts =
+            twin_eval::judge::judge_run(judge, &all, &persona, &spec.out, &|done, total| {
+                jbar.set_length(total as u64);
+                jbar.set_position(done as u64);
+            })
+            .map_err(|e| anyhow::anyhow!("the judge failed (verdicts so far are kept): {e}"))?;
+        jbar.finish_and_clear();
+        let ids: Vec<String> = summary.backends.iter().map(|b| b.backend.clone()).collect();
+        let judged = twin_eval::judge::summarise(&ids, &verdicts);
+        write("judge.json", serde_json::to_string_pretty(&judged)?)?;
+        markdown.push_str(&twin_eval::judge::markdown(&judge.model, &judged));
+    }
+    write("report.md", markdown)?;
     write("report.html", report_html::html(&summary, &scores))?;
     println!("{}", report::terminal_table(&summary));
     println!(

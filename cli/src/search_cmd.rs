@@ -49,14 +49,16 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if hits.is_empty() {
         eprintln!("no passages match");
     }
-    for (i, h) in hits.iter().enumerate() {
+    let levels = index.coverage_levels(&args.question, &hits)?;
+    for (i, (h, level)) in hits.iter().zip(&levels).enumerate() {
         if args.json {
             println!("{}", serde_json::to_string(h)?);
         } else {
             println!(
-                "{}. [{:.2}] {} ({})\n   {}\n   {}\n",
+                "{}. [{:.2}, {}] {} ({})\n   {}\n   {}\n",
                 i + 1,
                 h.score,
+                level.as_str(),
                 h.title,
                 h.date,
                 h.url,
@@ -64,5 +66,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    eprintln!(
+        "coverage: {} (what the worker would tell the reader and the model)",
+        twin_shared::Coverage::best(&levels).as_str()
+    );
     Ok(ExitCode::SUCCESS)
 }

@@ -207,6 +207,54 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
         "self-contained"
     );
 
+    // The optional judge, played by the stand-in (its verdicts follow a visible rule): every answer is
+    // judged once, the ratings reach the summary rescaled, and a rerun asks nothing again.
+    let judge = twin_eval::judge::Judge {
+        base_url: stack.stand_in.fault_url("answer-judge"),
+        model: "stand-in".into(),
+        key: None,
+    };
+    let verdicts =
+        twin_eval::judge::judge_run(&judge, &traces, "Dry and warm.", &spec.out, &|_, _| {})
+            .expect("judge");
+    assert_eq!(verdicts.len(), chosen.len() * BACKENDS.len());
+    assert!(
+        verdicts.iter().all(|v| v.grounded.is_some()),
+        "{verdicts:?}"
+    );
+    let ids: Vec<String> = BACKENDS.iter().map(|s| s.to_string()).collect();
+    let judged = twin_eval::judge::summarise(&ids, &verdicts);
+    let mean =
+        |id: &str, f: fn(&twin_eval::judge::JudgeSummary) -> Option<twin_eval::stats::Estimate>| {
+            judged
+                .iter()
+                .find(|j| j.backend == id)
+                .and_then(f)
+                .map(|e| e.mean)
+        };
+    assert_eq!(mean("eval-generic", |j| j.voice), Some(0.0), "{judged:?}");
+    assert_eq!(mean("eval-passage", |j| j.voice), Some(0.75), "{judged:?}");
+    assert_eq!(
+        mean("eval-unrelated", |j| j.grounded),
+        Some(0.0),
+        "{judged:?}"
+    );
+    let lines = |p: &std::path::Path| {
+        std::fs::read_to_string(p)
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    let before = lines(&spec.out.join("judge.jsonl"));
+    let again =
+        twin_eval::judge::judge_run(&judge, &traces, "Dry and warm.", &spec.out, &|_, _| {
+            panic!("nothing is judged twice")
+        })
+        .expect("judge again");
+    assert_eq!(
+        (again.len(), lines(&spec.out.join("judge.jsonl"))),
+        (verdicts.len(), before)
+    );
+
     // A rerun resumes: nothing is asked again.
     let skipped = AtomicUsize::new(usize::MAX);
     let again = run(&spec, &corpus, &|p| {

@@ -367,15 +367,29 @@ fn coverage(_: &Stack, c: &Client) {
     let run = c.ask("echo-rag", q);
     assert!(!run.sources().is_empty(), "{:?}", run.names());
     assert!(run.text().contains(THIN), "{}", run.text());
-    // A follow-up cannot be judged on its own words: its passages are kept, as thin.
-    let body = json!({"backend": "echo-rag", "messages": [
-        {"role": "user", "content": "How did you stop the salt air wrecking the weather station?"},
-        {"role": "assistant", "content": "Conformal coating and a vented box."},
-        {"role": "user", "content": "Which football team do you support?"}]});
-    let run = c.chat(c.request(Method::POST, "/api/chat").json(&body));
+    // A follow-up that points back is judged with the previous question; one that names its own
+    // subject is judged alone, mid-conversation too.
+    let conversation = |last: &str| {
+        json!({"backend": "echo-rag", "messages": [
+            {"role": "user", "content": "How did you stop the salt air wrecking the weather station?"},
+            {"role": "assistant", "content": "Conformal coating and a vented box."},
+            {"role": "user", "content": last}]})
+    };
+    let q = "And then?";
+    assert_eq!(search(q).0, "none", "alone, the follow-up covers nothing");
+    let run = c.chat(c.request(Method::POST, "/api/chat").json(&conversation(q)));
     assert_eq!(run.status, 200, "{:?}", run.body);
-    assert!(!run.sources().is_empty(), "{:?}", run.names());
-    assert!(run.text().contains(THIN), "{}", run.text());
+    let slugs: Vec<String> = run.sources().iter().map(|s| s.url.clone()).collect();
+    assert!(
+        slugs.iter().any(|u| u.contains("driftwood")),
+        "judged with the question before it: {slugs:?}"
+    );
+    let run = c.chat(
+        c.request(Method::POST, "/api/chat")
+            .json(&conversation("Which football team do you support?")),
+    );
+    assert!(run.sources().is_empty(), "{:?}", run.sources());
+    assert!(run.text().contains(NONE), "{}", run.text());
 }
 
 fn prompt_injection_is_escaped(_: &Stack, c: &Client) {

@@ -6,7 +6,9 @@
 //! leaks) plus latency and [`prices`], and [`report`] writes `report.md` and compares two runs.
 
 pub mod corpus;
+pub mod http;
 pub mod items;
+pub mod judge;
 pub mod normalize;
 pub mod prices;
 pub mod report;

@@ -186,10 +186,7 @@ async fn run_async(
     corpus: &Corpus,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<BTreeMap<String, Vec<Trace>>, RunError> {
-    let http = reqwest::Client::builder()
-        .timeout(ANSWER_TIMEOUT)
-        .build()
-        .map_err(|e| RunError::Io(format!("no HTTP client: {e}")))?;
+    let http = crate::http::client(ANSWER_TIMEOUT).map_err(RunError::Io)?;
     let endpoint = spec.endpoint.trim_end_matches('/').to_string();
     let config = fetch_config(&http, &endpoint).await?;
     let mut backends = Vec::new();

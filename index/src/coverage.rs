@@ -43,6 +43,21 @@ pub fn level(score: f32, share: f32) -> Coverage {
     }
 }
 
+/// Words by which a follow-up points back at the conversation ("how long did *that* take?").
+const REFERS_BACK: &[&str] = &[
+    "it", "its", "that", "this", "those", "these", "they", "them", "their", "there", "he", "him",
+    "his", "she", "her", "one", "same", "else", "more", "then",
+];
+
+/// Whether a question leans on what came before it, so that its own words cannot say whether the blog
+/// covers it: the worker then judges it together with the reader's previous question. A question that
+/// names its own subject ("Which football team do you support?") is judged alone, even mid-conversation.
+pub fn refers_back(question: &str) -> bool {
+    question
+        .split(|c: char| !c.is_alphanumeric())
+        .any(|w| REFERS_BACK.contains(&w.to_lowercase().as_str()))
+}
+
 /// One question term for the share: the term and the alternatives the query also matched it by
 /// (another spelling, a typo's correction), and its idf.
 pub(crate) struct Weighted {
@@ -174,6 +189,16 @@ mod tests {
         assert_eq!(level(COVERED_AT, 0.0), Coverage::Covered);
         assert_eq!(floor_keeping(&[3.0, 1.0, 2.0, 4.0], 0.75), 2.0);
         assert_eq!(floor_keeping(&[], 0.9), 0.0);
+    }
+
+    #[test]
+    fn follow_ups_that_point_back_are_recognised() {
+        assert!(refers_back("How long did that take?"));
+        assert!(refers_back("Did it survive the winter?"));
+        assert!(refers_back("What about THEM?"));
+        assert!(!refers_back("Which football team do you support?"));
+        assert!(!refers_back("Tell me about Gerald"));
+        assert!(!refers_back(""));
     }
 
     #[test]

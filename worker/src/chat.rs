@@ -71,6 +71,16 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
     Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
+/// The reader's question before the newest one, if the conversation has one.
+fn previous_question(chat: &ChatRequest) -> Option<&str> {
+    chat.messages
+        .iter()
+        .rev()
+        .skip(1)
+        .find(|m| m.role == twin_shared::Role::User)
+        .map(|m| m.content.as_str())
+}
+
 /// Produces the whole event stream for one question.
 async fn answer(
     backend: &Backend,
@@ -80,20 +90,18 @@ async fn answer(
     sink: &mut Sink,
 ) {
     let passages = if backend.retrieval {
-        match retrieval::search(chat.question(), backend.passages).and_then(|hits| {
-            let levels = retrieval::coverage_levels(chat.question(), &hits)?;
-            Ok((hits, levels))
-        }) {
-            Ok((hits, mut levels)) => {
-                // A follow-up ("how long did that take?") cannot be judged on its own words: its
-                // passages are kept as thin rather than dropped.
-                if chat.messages.len() > 1 {
-                    for l in &mut levels {
-                        if *l == Coverage::None {
-                            *l = Coverage::Thin;
-                        }
-                    }
+        match retrieval::judged(chat.question(), backend.passages).and_then(|(hits, levels)| {
+            // A follow-up that points back ("how long did that take?") is judged, and searched, with
+            // the reader's previous question; one that names its own subject is judged alone.
+            let nothing = levels.iter().all(|l| *l == Coverage::None);
+            match previous_question(chat) {
+                Some(prev) if nothing && twin_index::coverage::refers_back(chat.question()) => {
+                    retrieval::judged(&format!("{}\n{prev}", chat.question()), backend.passages)
                 }
+                _ => Ok((hits, levels)),
+            }
+        }) {
+            Ok((hits, levels)) => {
                 // Only passages that cover something are sent, to the reader (one link per post: two
                 // passages of a post are one link) and to the model. With none left, the reader sees
                 // an empty list and the model is told nothing matches, so it says it hasn't written

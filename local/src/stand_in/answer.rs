@@ -79,8 +79,27 @@ pub(crate) fn styled_deltas(style: AnswerStyle, user: &str) -> Vec<String> {
         }
         AnswerStyle::Unrelated => UNRELATED.to_string(),
         AnswerStyle::Generic => GENERIC.to_string(),
+        AnswerStyle::Judge => judge_verdict(user),
     };
     words(&text)
+}
+
+/// The stand-in judge's verdict on the `<answer>` in `user`, by a rule a test can predict: a generic
+/// assistant's opening ("Great question") has no voice (1, else 4), and the off-topic answerer's cathedral
+/// is invented (grounded 1, else 5).
+fn judge_verdict(user: &str) -> String {
+    let answer = user
+        .split("<answer>")
+        .nth(1)
+        .and_then(|a| a.split("</answer>").next())
+        .unwrap_or_default();
+    let voice = if answer.contains("Great question") {
+        1
+    } else {
+        4
+    };
+    let grounded = if answer.contains("Cathedral") { 1 } else { 5 };
+    format!("{{\"grounded\": {grounded}, \"voice\": {voice}, \"why\": \"stand-in judge\"}}")
 }
 
 /// Splits text into stream deltas: each word with its leading space.
@@ -126,6 +145,14 @@ mod tests {
             styled_deltas(AnswerStyle::Generic, turn)
                 .concat()
                 .starts_with("Great question!")
+        );
+        assert_eq!(
+            styled_deltas(
+                AnswerStyle::Judge,
+                "<answer>\nGreat question! Cathedral.\n</answer>"
+            )
+            .concat(),
+            "{\"grounded\": 1, \"voice\": 1, \"why\": \"stand-in judge\"}"
         );
     }
 }

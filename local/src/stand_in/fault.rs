@@ -31,7 +31,8 @@ pub enum Fault {
     /// (`redirect-303`).
     Redirect303,
     /// A healthy stream whose answer is written a given way, so the eval's scores can be checked against
-    /// a known-good and a known-bad answerer (`answer-passage`, `answer-unrelated`, `answer-generic`).
+    /// a known-good and a known-bad answerer (`answer-passage`, `answer-unrelated`, `answer-generic`), or
+    /// a judge's verdict (`answer-judge`).
     Answer(AnswerStyle),
 }
 
@@ -44,6 +45,9 @@ pub enum AnswerStyle {
     Unrelated,
     /// A generic assistant's answer: no facts, no voice.
     Generic,
+    /// Plays the eval's LLM judge (`answer-judge`): replies with a JSON verdict by a visible rule, so
+    /// the judge's plumbing is tested without the real API (see `answer::judge_verdict`).
+    Judge,
 }
 
 /// How long a `no-first-byte` request is held before the stand-in gives up itself (bounded, never forever).
@@ -70,6 +74,7 @@ impl Fault {
             "answer-passage" => Fault::Answer(AnswerStyle::Passage),
             "answer-unrelated" => Fault::Answer(AnswerStyle::Unrelated),
             "answer-generic" => Fault::Answer(AnswerStyle::Generic),
+            "answer-judge" => Fault::Answer(AnswerStyle::Judge),
             _ => {
                 if let Some(s) = number("429-") {
                     Fault::RateLimited {
@@ -100,6 +105,7 @@ impl Fault {
         "answer-passage",
         "answer-unrelated",
         "answer-generic",
+        "answer-judge",
     ];
 }
 
