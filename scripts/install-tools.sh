@@ -39,6 +39,8 @@ fi
 missing=()
 command -v brotli >/dev/null || missing+=(brotli)
 command -v chromium >/dev/null || missing+=(chromium)
+# System CA roots: the eval's https client (rustls with the platform verifier) loads them.
+[ -s /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install: ${missing[*]} (Debian)"
   apt-get update -qq && apt-get install -y -qq "${missing[@]}"
@@ -48,3 +50,4 @@ fi
 command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
 bash "$(dirname "$0")/llama-server.sh" >/dev/null
 bash "$(dirname "$0")/models.sh" >/dev/null
+bash "$(dirname "$0")/embedder.sh" >/dev/null   # the dense baseline's model (its test runs in scripts/test.sh)

@@ -120,6 +120,15 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
         if key.is_none() && args.judge_url.starts_with("https://api.anthropic.com") {
             bail!("--judge calls the Anthropic API: set ANTHROPIC_API_KEY in the environment");
         }
+        let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+            .iter()
+            .any(|p| args.judge_url.starts_with(p));
+        if key.is_some() && !args.judge_url.starts_with("https://") && !loopback {
+            bail!(
+                "--judge-url {} is not https: the API key is only sent over https (or to this machine)",
+                args.judge_url
+            );
+        }
         Some(twin_eval::judge::Judge {
             base_url: args.judge_url.clone(),
             model: args.judge_model.clone(),
@@ -252,7 +261,9 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
         .filter_map(|s| serde_json::to_string(s).ok())
         .collect();
     write("scores.jsonl", lines.join("\n") + "\n")?;
-    let mut markdown = report::markdown(&summary);
+    write("report.md", report::markdown(&summary))?;
+    write("report.html", report_html::html(&summary, &scores))?;
+    // The judge runs after the reports are written, so a failing judge loses nothing.
     if let Some(judge) = &judge {
         let persona_path = args.content.join("persona.md");
         let persona = std::fs::read_to_string(&persona_path)
@@ -267,15 +278,18 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
                 jbar.set_length(total as u64);
                 jbar.set_position(done as u64);
             })
-            .map_err(|e| anyhow::anyhow!("the judge failed (verdicts so far are kept): {e}"))?;
+            .map_err(|e| {
+                anyhow::anyhow!("the judge failed (verdicts so far are kept in judge.jsonl): {e}")
+            })?;
         jbar.finish_and_clear();
         let ids: Vec<String> = summary.backends.iter().map(|b| b.backend.clone()).collect();
         let judged = twin_eval::judge::summarise(&ids, &verdicts);
         write("judge.json", serde_json::to_string_pretty(&judged)?)?;
-        markdown.push_str(&twin_eval::judge::markdown(&judge.model, &judged));
+        write(
+            "report.md",
+            report::markdown(&summary) + &twin_eval::judge::markdown(&judge.model, &judged),
+        )?;
     }
-    write("report.md", markdown)?;
-    write("report.html", report_html::html(&summary, &scores))?;
     println!("{}", report::terminal_table(&summary));
     println!(
         "report: {} (and report.html beside it)",

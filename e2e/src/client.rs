@@ -86,6 +86,7 @@ pub struct Client {
 
 impl Client {
     pub fn new(base: &str, ip: &str) -> Client {
+        twin_eval::http::install_tls();
         Client {
             base: base.to_string(),
             ip: ip.to_string(),

@@ -3,10 +3,16 @@
 
 use std::time::Duration;
 
+/// Makes ring the process's TLS crypto provider (once; later calls do nothing). Every reqwest client
+/// in a build that includes this crate needs it first: cargo unifies reqwest's features across the
+/// workspace, so theirs are built without a provider of their own too.
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// A client with this overall timeout per request.
 pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
-    // Installs ring as the process's provider once; a second call (or another crate's) is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    install_tls();
     reqwest::Client::builder()
         .timeout(timeout)
         .build()

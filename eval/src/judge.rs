@@ -11,15 +11,26 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
+use twin_shared::prompt::escape;
 
-/// Where and with what the judge runs.
-#[derive(Debug, Clone)]
+/// Where and with what the judge runs. Its `Debug` never shows the key.
+#[derive(Clone)]
 pub struct Judge {
     /// Base URL of an Anthropic Messages API (`https://api.anthropic.com`, or a stand-in's).
     pub base_url: String,
     pub model: String,
     /// From the environment (`ANTHROPIC_API_KEY`), never a flag or a file.
     pub key: Option<String>,
+}
+
+impl std::fmt::Debug for Judge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Judge")
+            .field("base_url", &self.base_url)
+            .field("model", &self.model)
+            .field("key", &self.key.as_ref().map(|_| "(set)"))
+            .finish()
+    }
 }
 
 /// The rubric, fixed so that verdicts from different runs compare.
@@ -39,6 +50,8 @@ pub struct Verdict {
     pub backend: String,
     pub id: String,
     pub repeat: u32,
+    /// The judge's model: a rerun with another judges again.
+    pub model: String,
     /// 1-5, or `None` when the judge's reply could not be read.
     pub grounded: Option<u8>,
     pub voice: Option<u8>,
@@ -63,12 +76,6 @@ fn reference(expect: &Expect) -> String {
                 .into()
         }
     }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// The judge's user turn for one trace.
@@ -133,12 +140,15 @@ async fn ask(http: &reqwest::Client, judge: &Judge, user: &str) -> Result<String
         .ok_or_else(|| format!("{url}: the reply has no text"))
 }
 
-/// The verdicts already in `path` (a cut-off last line is ignored and asked again).
+/// The usable verdicts already in `path`: a cut-off or unreadable line, a score outside 1-5 and an
+/// unreadable reply are left out, so they are asked again.
 fn read_verdicts(path: &Path) -> Vec<Verdict> {
+    let ok = |n: Option<u8>| n.is_some_and(|n| (1..=5).contains(&n));
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
-        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter_map(|l| serde_json::from_str::<Verdict>(l).ok())
+        .filter(|v| ok(v.grounded) && ok(v.voice))
         .collect()
 }
 
@@ -153,7 +163,10 @@ pub fn judge_run(
     progress: &dyn Fn(usize, usize),
 ) -> Result<Vec<Verdict>, String> {
     let path = run_dir.join("judge.jsonl");
-    let mut known = read_verdicts(&path);
+    let mut known: Vec<Verdict> = read_verdicts(&path)
+        .into_iter()
+        .filter(|v| v.model == judge.model)
+        .collect();
     let key = |b: &str, id: &str, r: u32| format!("{b}\u{0}{id}\u{0}{r}");
     let done: std::collections::HashSet<String> = known
         .iter()
@@ -169,7 +182,13 @@ pub fn judge_run(
             .enable_all()
             .build()
             .map_err(|e| format!("no async runtime: {e}"))?;
-        let http = crate::http::client(Duration::from_secs(120))?;
+        // No redirects: the API key must not follow one to another host.
+        crate::http::install_tls();
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("no HTTP client: {e}"))?;
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -182,6 +201,7 @@ pub fn judge_run(
                 backend: t.backend.clone(),
                 id: t.id.clone(),
                 repeat: t.repeat,
+                model: judge.model.clone(),
                 grounded: parsed.as_ref().map(|p| p.0),
                 voice: parsed.as_ref().map(|p| p.1),
                 why: parsed.map_or_else(|| format!("unreadable reply: {reply}"), |p| p.2),
@@ -217,7 +237,7 @@ pub struct JudgeSummary {
 
 /// Per backend, in `backends` order.
 pub fn summarise(backends: &[String], verdicts: &[Verdict]) -> Vec<JudgeSummary> {
-    let unit = |n: u8| f64::from(n - 1) / 4.0;
+    let unit = |n: u8| f64::from(n.clamp(1, 5) - 1) / 4.0;
     backends
         .iter()
         .map(|b| {
@@ -263,6 +283,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn only_usable_verdicts_are_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("judge.jsonl");
+        let line = |g: u8| {
+            format!(
+                "{{\"backend\":\"a\",\"id\":\"x\",\"repeat\":0,\"model\":\"m\",\"grounded\":{g},\"voice\":3,\"why\":\"\"}}"
+            )
+        };
+        let unreadable = "{\"backend\":\"a\",\"id\":\"y\",\"repeat\":0,\"model\":\"m\",\"grounded\":null,\"voice\":null,\"why\":\"?\"}";
+        std::fs::write(
+            &p,
+            format!("{}\n{}\n{unreadable}\n{{\"cut", line(4), line(0)),
+        )
+        .expect("write");
+        let read = read_verdicts(&p);
+        assert_eq!(read.len(), 1, "{read:?}");
+        assert_eq!(read[0].grounded, Some(4));
+    }
+
+    #[test]
+    fn the_key_never_shows() {
+        let j = Judge {
+            base_url: "https://api.anthropic.com".into(),
+            model: "m".into(),
+            key: Some("sk-ant-secret".into()),
+        };
+        let shown = format!("{j:?}");
+        assert!(
+            !shown.contains("sk-ant-secret") && shown.contains("(set)"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn replies_are_read_leniently_and_scores_checked() {
         assert_eq!(
             parse("```json\n{\"grounded\": 4, \"voice\": 2, \"why\": \"ok\"}\n```"),
@@ -301,6 +355,7 @@ mod tests {
             backend: b.into(),
             id: "x".into(),
             repeat: 0,
+            model: "m".into(),
             grounded: g,
             voice: g,
             why: String::new(),

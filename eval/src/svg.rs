@@ -22,6 +22,15 @@ pub fn colour(i: usize) -> &'static str {
     COLOURS[i % COLOURS.len()]
 }
 
+/// A value on [0, 1] for a plot; a non-finite one sits at 0 rather than writing `NaN` into the SVG.
+fn unit(v: f64) -> f64 {
+    if v.is_finite() {
+        v.clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
 const W: f64 = 520.0;
 const H: f64 = 340.0;
 const LEFT: f64 = 56.0;
@@ -50,8 +59,8 @@ pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[Point]) -> S
     let mut out = String::new();
     open(&mut out, title, W, H);
     let (pw, ph) = (W - LEFT - RIGHT, H - TOP - BOTTOM);
-    let sx = |v: f64| LEFT + v.clamp(0.0, 1.0) * pw;
-    let sy = |v: f64| TOP + (1.0 - v.clamp(0.0, 1.0)) * ph;
+    let sx = |v: f64| LEFT + unit(v) * pw;
+    let sy = |v: f64| TOP + (1.0 - unit(v)) * ph;
     axes(&mut out, x_label, y_label, &sx, &sy);
     for (i, p) in points.iter().enumerate() {
         let c = colour(i);
@@ -117,7 +126,7 @@ pub fn strips(title: &str, x_label: &str, series: &[(String, Vec<f64>)]) -> Stri
     let mut out = String::new();
     open(&mut out, title, W, h);
     let pw = W - left - RIGHT;
-    let sx = |v: f64| left + v.clamp(0.0, 1.0) * pw;
+    let sx = |v: f64| left + unit(v) * pw;
     let bottom = h - BOTTOM;
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let _ = write!(
@@ -153,8 +162,9 @@ pub fn strips(title: &str, x_label: &str, series: &[(String, Vec<f64>)]) -> Stri
                 x = sx(*v)
             );
         }
-        if !values.is_empty() {
-            let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+        if !finite.is_empty() {
+            let mean = finite.iter().sum::<f64>() / finite.len() as f64;
             let _ = write!(
                 out,
                 r##"<circle cx="{:.1}" cy="{y:.1}" r="5" fill="{c}" stroke="#fff"/>"##,
@@ -178,6 +188,17 @@ pub fn bars(
     let group = bar * measures.len().max(1) as f64 + 12.0;
     let left = 150.0;
     let h = TOP + BOTTOM + group * series.len().max(1) as f64;
+    // Negative and non-finite values are not drawable lengths: they show as missing.
+    let series: Vec<(String, Vec<Option<f64>>)> = series
+        .iter()
+        .map(|(n, v)| {
+            let v = v
+                .iter()
+                .map(|x| x.filter(|x| x.is_finite() && *x >= 0.0))
+                .collect();
+            (n.clone(), v)
+        })
+        .collect();
     let max = series
         .iter()
         .flat_map(|(_, v)| v.iter().flatten())
@@ -225,7 +246,7 @@ pub fn bars(
         }
     }
     for (j, m) in measures.iter().enumerate() {
-        let x = left + 150.0 * j as f64;
+        let x = 10.0 + 170.0 * j as f64;
         let _ = write!(
             out,
             r#"<rect x="{x:.1}" y="{:.1}" width="10" height="10" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="11">{} ({})</text>"#,

@@ -44,9 +44,11 @@ pub fn level(score: f32, share: f32) -> Coverage {
 }
 
 /// Words by which a follow-up points back at the conversation ("how long did *that* take?").
+/// Pronouns and demonstratives only: "there", "one" or "more" open questions that name their own
+/// subject too ("Is there a football team you support?").
 const REFERS_BACK: &[&str] = &[
-    "it", "its", "that", "this", "those", "these", "they", "them", "their", "there", "he", "him",
-    "his", "she", "her", "one", "same", "else", "more", "then",
+    "it", "its", "that", "this", "those", "these", "they", "them", "their", "he", "him", "his",
+    "she", "her", "then",
 ];
 
 /// Whether a question leans on what came before it, so that its own words cannot say whether the blog
@@ -197,6 +199,10 @@ mod tests {
         assert!(refers_back("Did it survive the winter?"));
         assert!(refers_back("What about THEM?"));
         assert!(!refers_back("Which football team do you support?"));
+        assert!(!refers_back("Is there a football team you support?"));
+        assert!(!refers_back(
+            "What's one thing you'd change about your garden?"
+        ));
         assert!(!refers_back("Tell me about Gerald"));
         assert!(!refers_back(""));
     }

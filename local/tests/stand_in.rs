@@ -261,6 +261,7 @@ fn a_303_leads_to_a_result_url_that_streams_the_answer() {
     let s = StandIn::start().expect("stand-in");
     let rt = rt();
     // Without following redirects, the 303 and its Location are visible.
+    support::install_tls();
     let raw = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -291,6 +292,7 @@ fn a_303_leads_to_a_result_url_that_streams_the_answer() {
 fn bad_requests_get_the_protocols_errors() {
     let s = StandIn::start().expect("stand-in");
     let rt = rt();
+    support::install_tls();
     let raw = reqwest::Client::new();
     let r = rt
         .block_on(raw.post(s.base_url() + MESSAGES).body("{not json").send())

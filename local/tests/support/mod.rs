@@ -45,7 +45,13 @@ pub fn openai_body(question: &str, max_tokens: u32) -> Value {
                         {"role": "user", "content": question}]})
 }
 
+/// Makes ring the TLS provider (reqwest may be built without one; see local/Cargo.toml).
+pub fn install_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 pub fn client(timeout: Duration) -> reqwest::Client {
+    install_tls();
     reqwest::Client::builder()
         .timeout(timeout)
         .redirect(reqwest::redirect::Policy::limited(3))
