@@ -212,7 +212,8 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
     let judge = twin_eval::judge::Judge {
         base_url: stack.stand_in.fault_url("answer-judge"),
         model: "stand-in".into(),
-        key: None,
+        // The stand-in checks for the header as the real API does; any value passes.
+        key: Some("stand-in-key".into()),
     };
     let verdicts =
         twin_eval::judge::judge_run(&judge, &traces, "Dry and warm.", &spec.out, &|_, _| {})

@@ -78,8 +78,8 @@ pub fn html(s: &Summary, scores: &[QuestionScore]) -> String {
             "voice score (0.5 = as near the author as the neutral text)",
             &voice,
         ),
-        "Voice score of every answer (ticks) and the mean (dot): above 0.5 an answer is closer to the \
-         author's writing than to the neutral reference.",
+        "Voice score of every answer that did not fail (ticks) and their mean (dot): above 0.5 an answer \
+         is closer to the author's writing than to the neutral reference.",
     );
     let latency: Vec<(String, Vec<Option<f64>>)> = s
         .backends
@@ -110,8 +110,8 @@ pub fn html(s: &Summary, scores: &[QuestionScore]) -> String {
     figure(
         &mut out,
         &bars("Cost", "USD", &["per 1,000 questions"], &cost),
-        "Cost per 1,000 questions at the run's mean token counts and eval/prices.toml; \"—\" when the \
-         model has no price (local models cost nothing).",
+        "Cost per 1,000 questions at the run's mean token counts and eval/prices.toml: local models cost \
+         0, and \"—\" means the model has no price (or no --model was given).",
     );
     out.push_str("</div><h2>The probes, side by side (first run)</h2>");
     let mut probe_ids: Vec<&str> = Vec::new();
@@ -151,4 +151,23 @@ fn figure(out: &mut String, svg: &str, caption: &str) {
         "<figure>{svg}<figcaption>{}</figcaption></figure>",
         escape(caption)
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_run_renders_escaped_and_whole() {
+        let s = Summary {
+            version: crate::trace::FORMAT_VERSION,
+            endpoint: "http://x/<script>alert(1)</script>".into(),
+            backends: Vec::new(),
+        };
+        let page = html(&s, &[]);
+        assert!(!page.contains("<script"), "escaped");
+        assert!(page.contains("&lt;script&gt;"));
+        assert_eq!(page.matches("<svg").count(), 4, "every plot, even empty");
+        assert!(page.ends_with("</html>\n"));
+    }
 }

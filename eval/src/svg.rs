@@ -67,7 +67,7 @@ pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[Point]) -> S
         let (x, y) = (sx(p.x.0), sy(p.y.0));
         let _ = write!(
             out,
-            r#"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{c}"/><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/><circle cx="{x:.1}" cy="{y:.1}" r="5" fill="{c}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="{c}">{}</text>"#,
+            r#"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{c}"/><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/><circle class="mark" cx="{x:.1}" cy="{y:.1}" r="5" fill="{c}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="{c}">{}</text>"#,
             sx(p.x.1),
             sx(p.x.2),
             sy(p.y.1),
@@ -156,7 +156,7 @@ pub fn strips(title: &str, x_label: &str, series: &[(String, Vec<f64>)]) -> Stri
         for v in values {
             let _ = write!(
                 out,
-                r#"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}" stroke-opacity="0.5"/>"#,
+                r#"<line class="mark" x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}" stroke-opacity="0.5"/>"#,
                 y - 8.0,
                 y + 8.0,
                 x = sx(*v)
@@ -225,7 +225,7 @@ pub fn bars(
                     let w = (v / max * pw).max(1.0);
                     let _ = write!(
                         out,
-                        r#"<rect x="{left}" y="{y:.1}" width="{w:.1}" height="{:.1}" fill="{c}"><title>{} {}: {v:.2} {}</title></rect><text x="{:.1}" y="{:.1}" font-size="11">{v:.2}</text>"#,
+                        r#"<rect class="mark" x="{left}" y="{y:.1}" width="{w:.1}" height="{:.1}" fill="{c}"><title>{} {}: {v:.2} {}</title></rect><text x="{:.1}" y="{:.1}" font-size="11">{v:.2}</text>"#,
                         bar - 2.0,
                         escape(name),
                         escape(m),
@@ -291,6 +291,11 @@ mod tests {
             &[("a".into(), vec![Some(10.0), None])],
         );
         assert!(b.contains("<rect") && b.contains("— (p90)"));
+        assert_eq!(
+            b.matches("class=\"mark\"").count(),
+            1,
+            "one bar, one missing"
+        );
         let st = strips("t", "voice", &[("a".into(), vec![0.2, 0.8])]);
         assert_eq!(st.matches("stroke-opacity").count(), 2);
         assert!(st.contains("<circle"), "the mean is marked");
