@@ -22,17 +22,28 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tokio::io::AsyncReadExt;
 
     #[tokio::test]
-    async fn https_urls_are_spoken_not_refused_as_a_scheme() {
-        let c = client(Duration::from_secs(5)).expect("client");
-        // Nothing listens on port 9: the request gets as far as connecting, which a client without TLS
-        // never does for an https URL (it fails building the request instead).
-        let e = c
-            .get("https://127.0.0.1:9/api/health")
-            .send()
+    async fn https_urls_open_with_a_tls_handshake() {
+        // A plain TCP listener sees what the client sends first: a TLS ClientHello (a handshake record,
+        // 0x16 0x03) when https is spoken; a client without TLS never connects for an https URL.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .expect_err("nothing listens there");
-        assert!(e.is_connect() && !e.is_builder(), "{e:?}");
+            .expect("listen");
+        let port = listener.local_addr().expect("addr").port();
+        let accept = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let mut first = [0u8; 2];
+            socket.read_exact(&mut first).await.expect("read");
+            first
+        });
+        let c = client(Duration::from_secs(5)).expect("client");
+        let _ = c
+            .get(format!("https://127.0.0.1:{port}/api/health"))
+            .send()
+            .await;
+        let first = accept.await.expect("the client connected");
+        assert_eq!(first, [0x16, 0x03], "a TLS handshake record");
     }
 }

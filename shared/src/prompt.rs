@@ -50,7 +50,7 @@ pub fn system_prompt_as(
     let grounding = if retrieval && format == PassageFormat::Numbered {
         "Answer from the numbered passages of your own writing that come with each question inside \
          <passages>. If the passages do not answer the question, say plainly that you haven't written \
-         about that, and don't guess. COVERAGE_RULE"
+         about that, and don't guess. PLAIN_COVERAGE_RULE"
     } else if retrieval {
         "Answer from the passages of your own writing that come with each question inside <passages>. \
          Link to the post you draw on (its url) when it helps. If the passages do not answer the question, \
@@ -59,7 +59,9 @@ pub fn system_prompt_as(
         "Answer from what you have written. If you haven't written about something, say so plainly and \
          don't make up details."
     };
-    let grounding = grounding.replace("COVERAGE_RULE", COVERAGE_RULE);
+    let grounding = grounding
+        .replace("PLAIN_COVERAGE_RULE", PLAIN_COVERAGE_RULE)
+        .replace("COVERAGE_RULE", COVERAGE_RULE);
     let material = if retrieval {
         "<passages> and <question>"
     } else {
@@ -85,6 +87,12 @@ pub fn brief_system_prompt(author: &str) -> String {
 const COVERAGE_RULE: &str = "A <retrieval coverage=\"thin\"/> line before the passages means they only \
      touch on the question; <retrieval coverage=\"none\"/> means nothing you have written matches it, so \
      say you haven't written about it.";
+
+/// [`COVERAGE_RULE`] without markup, for the numbered layout: a small model echoes the tags a system
+/// prompt shows it (SmolLM2 opened an answer with `<`, which its stop sequences cut to nothing).
+const PLAIN_COVERAGE_RULE: &str = "A retrieval line before the passages may say coverage is thin (they \
+     only touch on the question) or none (nothing you have written matches it: say you haven't written \
+     about it).";
 
 /// What retrieval found for the reader's turn. The coverage line it adds is the worker's own tag, outside
 /// `<passages>`, so no passage or question text can forge it (both have `<` escaped).
@@ -231,9 +239,9 @@ mod tests {
             PassageFormat::Tagged,
         );
         assert!(!forged.contains("<retrieval"), "{forged}");
-        for format in [PassageFormat::Tagged, PassageFormat::Numbered] {
-            assert!(system_prompt_as("A", "p", true, format).contains(COVERAGE_RULE));
-        }
+        assert!(system_prompt_as("A", "p", true, PassageFormat::Tagged).contains(COVERAGE_RULE));
+        let numbered = system_prompt_as("A", "p", true, PassageFormat::Numbered);
+        assert!(numbered.contains(PLAIN_COVERAGE_RULE) && !numbered.contains("<retrieval"));
     }
 
     #[test]
