@@ -65,14 +65,19 @@ pub fn scatter(title: &str, x_label: &str, y_label: &str, points: &[Point]) -> S
     for (i, p) in points.iter().enumerate() {
         let c = colour(i);
         let (x, y) = (sx(p.x.0), sy(p.y.0));
+        // A label in the right half reads leftwards from its point, so it stays inside the plot.
+        let (lx, anchor) = if x > LEFT + pw / 2.0 {
+            (x - 7.0, "end")
+        } else {
+            (x + 7.0, "start")
+        };
         let _ = write!(
             out,
-            r#"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{c}"/><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/><circle class="mark" cx="{x:.1}" cy="{y:.1}" r="5" fill="{c}"/><text x="{:.1}" y="{:.1}" font-size="12" fill="{c}">{}</text>"#,
+            r#"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="{c}"/><line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="{c}"/><circle class="mark" cx="{x:.1}" cy="{y:.1}" r="5" fill="{c}"/><text x="{lx:.1}" y="{:.1}" font-size="12" fill="{c}" text-anchor="{anchor}">{}</text>"#,
             sx(p.x.1),
             sx(p.x.2),
             sy(p.y.1),
             sy(p.y.2),
-            x + 7.0,
             y - 7.0,
             escape(&p.label)
         );
