@@ -99,6 +99,19 @@ pub fn terminal_table(s: &Summary) -> String {
     table(s)
 }
 
+/// Every probe any backend answered, in first-seen order.
+pub(crate) fn probe_ids(s: &Summary) -> Vec<&str> {
+    let mut ids: Vec<&str> = Vec::new();
+    for b in &s.backends {
+        for p in &b.probes {
+            if !ids.contains(&p.probe.as_str()) {
+                ids.push(&p.probe);
+            }
+        }
+    }
+    ids
+}
+
 /// `report.md`.
 pub fn markdown(s: &Summary) -> String {
     let mut out = String::from("# twin eval\n\n");
@@ -125,15 +138,7 @@ pub fn markdown(s: &Summary) -> String {
         }
     }
     out.push_str("\n### Side by side (first run)\n");
-    let mut probe_ids: Vec<&str> = Vec::new();
-    for b in &s.backends {
-        for p in &b.probes {
-            if !probe_ids.contains(&p.probe.as_str()) {
-                probe_ids.push(&p.probe);
-            }
-        }
-    }
-    for id in probe_ids {
+    for id in probe_ids(s) {
         let _ = writeln!(out, "\n#### {id}\n");
         for b in &s.backends {
             if let Some(p) = b.probes.iter().find(|p| p.probe == id) {

@@ -2,7 +2,7 @@
 //! and plots of knowledge against hallucination, voice per answer, latency and cost, then the probes'
 //! answers side by side.
 
-use crate::report::ROWS;
+use crate::report::{ROWS, probe_ids};
 use crate::summary::{QuestionScore, Summary};
 use crate::svg::{Point, bars, escape, scatter, strips};
 use std::fmt::Write;
@@ -114,15 +114,7 @@ pub fn html(s: &Summary, scores: &[QuestionScore]) -> String {
          0, and \"—\" means the model has no price (or no --model was given).",
     );
     out.push_str("</div><h2>The probes, side by side (first run)</h2>");
-    let mut probe_ids: Vec<&str> = Vec::new();
-    for b in &s.backends {
-        for p in &b.probes {
-            if !probe_ids.contains(&p.probe.as_str()) {
-                probe_ids.push(&p.probe);
-            }
-        }
-    }
-    for id in probe_ids {
+    for id in probe_ids(s) {
         let _ = write!(out, "<h3>{}</h3><div class=\"probe\">", escape(id));
         for b in &s.backends {
             if let Some(p) = b.probes.iter().find(|p| p.probe == id) {

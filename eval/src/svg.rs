@@ -6,10 +6,7 @@ use std::fmt::Write;
 
 /// Escapes text for HTML and SVG.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    twin_shared::prompt::escape(s).replace('"', "&quot;")
 }
 
 /// Colours per series, in order (distinguishable in colour and in greyscale).

@@ -131,10 +131,41 @@ impl PackedIndex {
         limit: usize,
         options: &QueryOptions,
     ) -> Result<Vec<Hit>, IndexError> {
+        self.search_clauses(&self.clauses(question, options), limit, options)
+    }
+
+    /// The shipped search and how well each hit covers the question, from one analysis of the question
+    /// (its spelling and typo alternatives are looked up once, for both): what the worker asks.
+    pub fn search_judged(
+        &self,
+        question: &str,
+        limit: usize,
+    ) -> Result<(Vec<Hit>, Vec<Coverage>), IndexError> {
+        let options = QueryOptions::SHIPPED;
+        let clauses = self.clauses(question, &options);
+        let hits = self.search_clauses(&clauses, limit, &options)?;
+        let levels = self.levels(&self.weights(&clauses), &hits);
+        Ok((hits, levels))
+    }
+
+    /// The question's clauses under `options`, looked up in this index.
+    fn clauses(&self, question: &str, options: &QueryOptions) -> Vec<query::Clause> {
+        let searcher = self.reader.searcher();
+        with_doc_freq(&searcher, &self.fields, |df| {
+            query::clauses(question, options, df)
+        })
+    }
+
+    /// Runs a question's clauses (with feedback, when `options` ask for it).
+    fn search_clauses(
+        &self,
+        clauses: &[query::Clause],
+        limit: usize,
+        options: &QueryOptions,
+    ) -> Result<Vec<Hit>, IndexError> {
         let searcher = self.reader.searcher();
         let f = self.fields;
-        let clauses = with_doc_freq(&searcher, &f, |df| query::clauses(question, options, df));
-        let Some(mut query) = query::build(&self.fields, &clauses, &[]) else {
+        let Some(mut query) = query::build(&self.fields, clauses, &[]) else {
             return Ok(Vec::new());
         };
         if let Some(fb) = options.feedback {
@@ -154,8 +185,8 @@ impl PackedIndex {
             }
             let n = searcher.num_docs();
             let idf = |term: &str| idf(n, doc_freq_any_field(&searcher, &f, term));
-            let expansion = feedback::terms(&texts, &clauses, &fb, &idf);
-            if let Some(q) = query::build(&self.fields, &clauses, &expansion) {
+            let expansion = feedback::terms(&texts, clauses, &fb, &idf);
+            if let Some(q) = query::build(&self.fields, clauses, &expansion) {
                 query = q;
             }
         }
@@ -260,20 +291,24 @@ impl PackedIndex {
         question: &str,
         hits: &[Hit],
     ) -> Result<Vec<Coverage>, IndexError> {
-        let weights = self.coverage_weights(question);
-        Ok(hits
-            .iter()
-            .map(|h| coverage::level(h.score, coverage::hit_share(&weights, h)))
-            .collect())
+        Ok(self.levels(&self.coverage_weights(question), hits))
+    }
+
+    fn levels(&self, weights: &[coverage::Weighted], hits: &[Hit]) -> Vec<Coverage> {
+        hits.iter()
+            .map(|h| coverage::level(h.score, coverage::hit_share(weights, h)))
+            .collect()
     }
 
     /// The question's terms as the shipped query matches them, weighted by idf.
     fn coverage_weights(&self, question: &str) -> Vec<coverage::Weighted> {
+        self.weights(&self.clauses(question, &QueryOptions::SHIPPED))
+    }
+
+    fn weights(&self, clauses: &[query::Clause]) -> Vec<coverage::Weighted> {
         let searcher = self.reader.searcher();
-        with_doc_freq(&searcher, &self.fields, |df| {
-            let clauses = query::clauses(question, &QueryOptions::SHIPPED, df);
-            coverage::weights(&clauses, searcher.num_docs(), df.any_field)
-        })
+        let any_field = |term: &str| doc_freq_any_field(&searcher, &self.fields, term);
+        coverage::weights(clauses, searcher.num_docs(), &any_field)
     }
 
     /// The underlying tantivy index, for inspection.

@@ -140,3 +140,23 @@ fn a_damaged_blob_is_refused_with_a_clear_error() {
     }
     assert!(PackedIndex::open_vec(b"not an index".to_vec()).is_err());
 }
+
+#[test]
+fn judged_search_is_the_search_and_its_levels_in_one() {
+    let index = PackedIndex::open_static(demo_blob()).expect("open");
+    for q in [
+        "How did you stop the salt air wrecking the weather station?",
+        "how do i tell my sourdoguh startr is redy",
+        "Which football team do you support?",
+        "Do you grow potatoes?",
+    ] {
+        let (hits, levels) = index.search_judged(q, 5).expect("judged");
+        assert_eq!(hits, index.search(q, 5).expect("search"), "{q}");
+        assert_eq!(
+            levels,
+            index.coverage_levels(q, &hits).expect("levels"),
+            "{q}"
+        );
+        assert_eq!(hits.len(), levels.len());
+    }
+}

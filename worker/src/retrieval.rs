@@ -17,22 +17,10 @@ pub fn index() -> Result<&'static PackedIndex, String> {
         .map_err(Clone::clone)
 }
 
-/// The top `limit` passages for a question.
-pub fn search(question: &str, limit: usize) -> Result<Vec<Hit>, String> {
-    index()?.search(question, limit).map_err(|e| e.to_string())
-}
-
 /// The top `limit` passages for a question, each with how well it covers it.
 pub fn judged(question: &str, limit: usize) -> Result<(Vec<Hit>, Vec<Coverage>), String> {
-    let hits = search(question, limit)?;
-    let levels = coverage_levels(question, &hits)?;
-    Ok((hits, levels))
-}
-
-/// How well each hit covers the question, in order.
-pub fn coverage_levels(question: &str, hits: &[Hit]) -> Result<Vec<Coverage>, String> {
     index()?
-        .coverage_levels(question, hits)
+        .search_judged(question, limit)
         .map_err(|e| e.to_string())
 }
 

@@ -60,15 +60,12 @@ pub fn search(req: &Request, config: &Config) -> Result<Response> {
         );
     }
     let started = clock::now_ms();
-    let hits = match retrieval::search(&q, query.k.unwrap_or(5).clamp(1, 20)) {
-        Ok(h) => h,
+    let (hits, levels) = match retrieval::judged(&q, query.k.unwrap_or(5).clamp(1, 20)) {
+        Ok(judged) => judged,
         Err(e) => return http::error(500, "retrieval_failed", e),
     };
     let took_ms = clock::now_ms() - started;
-    let coverage = match retrieval::coverage_levels(&q, &hits) {
-        Ok(levels) => Some(twin_shared::Coverage::best(&levels)),
-        Err(e) => return http::error(500, "retrieval_failed", e),
-    };
+    let coverage = Some(twin_shared::Coverage::best(&levels));
     let passages = hits
         .into_iter()
         .map(|h| SearchHit {
