@@ -2,7 +2,7 @@
 # Reproduces the README's "The local panes, chosen with the eval" tables: starts SmolLM2 and Gemma 270M
 # (with the committed LoRA) under llama-server, the worker under wrangler dev with the candidate backends
 # of eval/candidates/FILE.json side by side, and runs twin eval on them with the README's samples.
-# Usage: bash scripts/eval-candidates.sh [local-panes|local-panes-stops]   (default local-panes)
+# Usage: bash scripts/eval-candidates.sh [local-panes|local-panes-stops|local-panes-dry]   (default local-panes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/twin/target}"
@@ -23,7 +23,11 @@ OMP_WAIT_POLICY=passive "$server" -m "$models/SmolLM2-135M-Instruct.Q4_1.gguf" -
 OMP_WAIT_POLICY=passive "$server" -m "$models/gemma-3-270m-q4_k_m.gguf" --host 127.0.0.1 --port 9102 \
   -c 4096 -t 2 --parallel 2 --no-webui --jinja --chat-template-file finetune/chat_template.jinja \
   --lora finetune/adapter/twin-lora.gguf >build/logs/candidates/gemma.log 2>&1 & pids+=($!)
-backends=$(sed -e 's#{smollm2}#http://127.0.0.1:9101#g' -e 's#{gemma}#http://127.0.0.1:9102#g' "$file" | tr -d '\n')
+# SmolLM2 again with DRY sampling, the repetition penalty the demo's retrieval pane runs with.
+OMP_WAIT_POLICY=passive "$server" -m "$models/SmolLM2-135M-Instruct.Q4_1.gguf" --host 127.0.0.1 --port 9103 \
+  -c 4096 -t 2 --parallel 2 --no-webui --dry-multiplier 0.8 >build/logs/candidates/smollm2-dry.log 2>&1 & pids+=($!)
+backends=$(sed -e 's#{smollm2-dry}#http://127.0.0.1:9103#g' -e 's#{smollm2}#http://127.0.0.1:9101#g' \
+  -e 's#{gemma}#http://127.0.0.1:9102#g' "$file" | tr -d '\n')
 (cd worker && WRANGLER_SEND_METRICS=false CI=true npx wrangler dev --local --ip 127.0.0.1 --port 8799 \
   --var "BACKENDS:$backends" >../build/logs/candidates/wrangler.log 2>&1) & pids+=($!)
 for _ in $(seq 1 600); do
@@ -33,9 +37,13 @@ done
 ids() { python3 -c "import json,sys; print(','.join(b['id'] for b in json.load(open('$file')) if b['id'].startswith('$1')))"; }
 models_for() { for b in ${1//,/ }; do printf -- '--model %s=local ' "$b"; done; }
 rag=$(ids rag-); tuned=$(ids tuned-)
-# shellcheck disable=SC2046
-"$twin" eval --endpoint http://127.0.0.1:8799 --backends "$rag" --sets answerable,unanswerable,probes \
-  --limit 10 --sample 1 --out "build/eval/$name-rag" $(models_for "$rag")
-# shellcheck disable=SC2046
-"$twin" eval --endpoint http://127.0.0.1:8799 --backends "$tuned" --sets voice,unanswerable,probes \
-  --limit 8 --sample 1 --out "build/eval/$name-tuned" $(models_for "$tuned")
+if [ -n "$rag" ]; then
+  # shellcheck disable=SC2046
+  "$twin" eval --endpoint http://127.0.0.1:8799 --backends "$rag" --sets answerable,unanswerable,probes \
+    --limit 10 --sample 1 --out "build/eval/$name-rag" $(models_for "$rag")
+fi
+if [ -n "$tuned" ]; then
+  # shellcheck disable=SC2046
+  "$twin" eval --endpoint http://127.0.0.1:8799 --backends "$tuned" --sets voice,unanswerable,probes \
+    --limit 8 --sample 1 --out "build/eval/$name-tuned" $(models_for "$tuned")
+fi

@@ -89,6 +89,7 @@ impl Stack {
                 quick.clone()
             ),
             backend("f-malformed", "anthropic", &fault("malformed"), key.clone()),
+            backend("f-empty", "openai", &fault("empty-answer"), json!({})),
             backend(
                 "f-unknown",
                 "anthropic",

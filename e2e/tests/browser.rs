@@ -5,74 +5,26 @@
 //! Own harness like `worker.rs`: one stack and one browser for every check; closes with
 //! `N passed, M failed`. Saves screenshots under `build/screenshots/`.
 
+mod common;
+
 use chromiumoxide::Page;
-use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
-use chromiumoxide::cdp::js_protocol::runtime::{
-    ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
-};
-use chromiumoxide::page::ScreenshotParams;
-use futures_util::StreamExt;
+use common::{Chromium, ROOT, Tally, eval, open, wait_for};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use twin_e2e::Stack;
 use twin_local::demo::{Demo, DemoOptions};
 
-/// JS: the widget's shadow root.
-const ROOT: &str = "document.querySelector('#twin-chat').shadowRoot";
-
 struct Ctx {
     demo: Demo,
     page: Page,
-    console_errors: Arc<Mutex<Vec<String>>>,
     shots: PathBuf,
 }
 
-async fn eval(page: &Page, js: &str) -> Value {
-    match page.evaluate(js).await {
-        Ok(r) => r.into_value::<Value>().unwrap_or(Value::Null),
-        Err(e) => panic!("evaluate {js}: {e}"),
-    }
-}
-
-/// Polls `js` until it returns true; panics with `what` (and the widget's text) after `timeout`.
-async fn wait_for(page: &Page, js: &str, timeout: Duration, what: &str) -> Duration {
-    let start = Instant::now();
-    loop {
-        if eval(page, js).await == Value::Bool(true) {
-            return start.elapsed();
-        }
-        if start.elapsed() >= timeout {
-            let shown = eval(
-                page,
-                &format!("{ROOT} ? {ROOT}.querySelector('.panes').innerText : 'no widget'"),
-            )
-            .await;
-            panic!("timed out waiting for {what}; the widget shows: {shown}");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn open(page: &Page, url: &str) {
-    page.goto(url).await.expect("navigate");
-    wait_for(page, &format!("!!document.querySelector('#twin-chat') && !!{ROOT} && {ROOT}.querySelectorAll('.pane').length > 0 && {ROOT}.querySelectorAll('.probe').length > 0"), Duration::from_secs(30), "the widget to load").await;
-}
-
 async fn screenshot(ctx: &Ctx, name: &str) {
-    let params = ScreenshotParams::builder()
-        .format(CaptureScreenshotFormat::Png)
-        .full_page(true)
-        .build();
-    let path = ctx.shots.join(name);
-    ctx.page
-        .save_screenshot(params, &path)
-        .await
-        .expect("screenshot");
-    println!("  screenshot: {}", path.display());
+    common::screenshot(&ctx.page, &ctx.shots, name).await;
 }
 
 async fn loads_with_two_panes_and_probes(ctx: &Ctx) {
@@ -386,6 +338,7 @@ fn write_eval_report(into: &Path) -> Result<(), String> {
                 label: format!("The {b} answerer"),
                 retrieval: false,
                 model: Some("local".into()),
+                fingerprint: None,
             })
             .collect(),
     };
@@ -506,83 +459,20 @@ fn main() {
         }
     };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let (passed, failed) = rt.block_on(async move {
-        let profile = tempdir();
-        let config = BrowserConfig::builder()
-            .chrome_executable("/usr/bin/chromium")
-            .no_sandbox()
-            .user_data_dir(&profile)
-            .window_size(1280, 1000)
-            .args([
-                "--headless=new",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ])
-            .build()
-            .expect("browser config");
-        let (mut browser, mut handler) = Browser::launch(config).await.expect("launch chromium");
-        let events = tokio::spawn(async move {
-            while let Some(h) = handler.next().await {
-                if h.is_err() {
-                    break;
-                }
-            }
-        });
-        let page = browser.new_page("about:blank").await.expect("page");
-        let console_errors = Arc::new(Mutex::new(Vec::new()));
-        let mut console = page
-            .event_listener::<EventConsoleApiCalled>()
-            .await
-            .expect("console events");
-        let mut thrown = page
-            .event_listener::<EventExceptionThrown>()
-            .await
-            .expect("exceptions");
-        let errs = console_errors.clone();
-        tokio::spawn(async move {
-            while let Some(ev) = console.next().await {
-                if ev.r#type == ConsoleApiCalledType::Error {
-                    errs.lock()
-                        .map(|mut e| e.push(format!("{:?}", ev.args)))
-                        .ok();
-                }
-            }
-        });
-        let errs = console_errors.clone();
-        tokio::spawn(async move {
-            while let Some(ev) = thrown.next().await {
-                errs.lock()
-                    .map(|mut e| e.push(ev.exception_details.text.clone()))
-                    .ok();
-            }
-        });
+    let tally = rt.block_on(async move {
+        let chromium = Chromium::launch().await;
         let ctx = Arc::new(Ctx {
             demo,
-            page,
-            console_errors,
+            page: chromium.page.clone(),
             shots,
         });
-        let (mut passed, mut failed) = (0, 0);
+        let mut tally = Tally::default();
         macro_rules! check {
             ($name:ident) => {{
-                let t = Instant::now();
                 let c = ctx.clone();
-                let r = tokio::spawn(async move { $name(&c).await }).await;
-                let ms = t.elapsed().as_millis();
-                match r {
-                    Ok(()) => {
-                        passed += 1;
-                        println!("test {} ... ok ({ms} ms)", stringify!($name));
-                    }
-                    Err(_) => {
-                        failed += 1;
-                        println!("test {} ... FAILED ({ms} ms)", stringify!($name));
-                    }
-                }
+                tally
+                    .check(stringify!($name), async move { $name(&c).await })
+                    .await;
             }};
         }
         check!(loads_with_two_panes_and_probes);
@@ -593,33 +483,11 @@ fn main() {
         check!(error_shows_a_message_and_retry_works);
         check!(narrow_window_stacks_the_panes);
         check!(eval_report_renders_its_plots);
-        let errors = ctx
-            .console_errors
-            .lock()
-            .map(|e| e.clone())
-            .unwrap_or_default();
-        if errors.is_empty() {
-            passed += 1;
-            println!("test no_console_errors ... ok");
-        } else {
-            failed += 1;
-            println!("test no_console_errors ... FAILED: {errors:?}");
-        }
-        let _ = browser.close().await;
-        events.abort();
+        tally.no_console_errors(chromium.errors());
+        chromium.close().await;
         // Stop the demo stack (models, wrangler dev, the site) before reporting.
         drop(ctx);
-        (passed, failed)
+        tally
     });
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        std::process::exit(1);
-    }
-}
-
-fn tempdir() -> PathBuf {
-    let p = std::env::temp_dir().join(format!("twin-chromium-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&p);
-    let _ = std::fs::create_dir_all(&p);
-    p
+    tally.finish();
 }

@@ -271,6 +271,69 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
     );
     assert_eq!(again["rag"], traces["rag"]);
 
+    // The run folder records what each backend's answers were made from, and a resume refuses answers
+    // made before a change on the worker (here: meta.json says the content was another).
+    let meta_path = spec.out.join("meta.json");
+    let meta_text = std::fs::read_to_string(&meta_path).expect("meta.json");
+    let recorded = read_meta(&spec.out).expect("meta").expect("meta.json");
+    let prints: Vec<String> = recorded
+        .backends
+        .iter()
+        .map(|b| b.fingerprint.clone().expect("a fingerprint per backend"))
+        .collect();
+    assert_eq!(prints.len(), BACKENDS.len());
+    for f in &prints {
+        let parts: Vec<&str> = f.split('-').collect();
+        assert!(
+            parts.len() == 3 && parts.iter().all(|p| p.len() == 9),
+            "{f}"
+        );
+        assert_eq!(
+            &parts[0],
+            &prints[0].split('-').next().expect("c"),
+            "one content"
+        );
+    }
+    assert_ne!(prints[0], prints[1], "backends with other settings differ");
+    let forged = meta_text.replacen(&prints[0][..9], "cdeadbeef", 1);
+    assert_ne!(forged, meta_text);
+    std::fs::write(&meta_path, &forged).expect("write");
+    match run(&spec, &corpus, &|_| {}) {
+        Err(e @ RunError::Stale { .. }) => {
+            let m = e.to_string();
+            assert!(
+                m.contains("the content (index)")
+                    && m.contains(&format!("`{}`", recorded.backends[0].id)),
+                "{m}"
+            );
+        }
+        other => panic!("expected a stale folder error, got {other:?}"),
+    }
+    std::fs::write(&meta_path, &meta_text).expect("write");
+
+    // An answer to an earlier wording of a question is asked again; the others are kept.
+    let mut reworded = spec.clone();
+    reworded.items[0].question.push_str(" Briefly.");
+    let skipped = AtomicUsize::new(usize::MAX);
+    let after = run(&reworded, &corpus, &|p| {
+        if let Progress::Start { total, skipped: s } = p {
+            assert_eq!(total, chosen.len() * BACKENDS.len());
+            skipped.store(s, Ordering::Relaxed);
+        }
+    })
+    .expect("reworded run");
+    assert_eq!(
+        skipped.load(Ordering::Relaxed),
+        (chosen.len() - 1) * BACKENDS.len()
+    );
+    for b in BACKENDS {
+        let t = after[*b]
+            .iter()
+            .find(|t| t.id == reworded.items[0].id)
+            .expect("the reworded question's answer");
+        assert!(t.question.ends_with(" Briefly."), "{}", t.question);
+    }
+
     // Clear errors: an unknown backend (the worker's config was read, so the run reached it), a folder of
     // another version, an unreachable endpoint.
     let unknown = RunSpec {

@@ -54,6 +54,9 @@ pub(crate) const ROWS: &[Row] = &[
     ("voice (voice prompts + probe)", |b| est(&b.voice)),
     ("voice (every answer)", |b| est(&b.voice_all)),
     ("answers leaking prompt markup", |b| b.leaks.to_string()),
+    ("answers repeating a sentence 3+ times", |b| {
+        b.loops.to_string()
+    }),
     ("time to first token p50 / p90 (ms)", |b| {
         format!("{} / {}", num(b.ttft_p50_ms, 0), num(b.ttft_p90_ms, 0))
     }),

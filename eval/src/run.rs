@@ -57,6 +57,10 @@ pub struct BackendMeta {
     pub retrieval: bool,
     /// The model id given for pricing, if any.
     pub model: Option<String>,
+    /// What the worker said its answers are made from (content, prompt, settings): a resume refuses
+    /// to mix answers made before a change with answers made after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// Progress, for a progress bar.
@@ -86,6 +90,15 @@ pub enum RunError {
         "{folder} holds a run of format version {found}; this twin writes version {FORMAT_VERSION}: use a new --out folder"
     )]
     Incompatible { folder: String, found: String },
+    #[error(
+        "{folder} holds answers of backend `{backend}` made before {what} changed on the worker: use a new --out folder, or delete {traces} to ask them again"
+    )]
+    Stale {
+        folder: String,
+        backend: String,
+        what: String,
+        traces: String,
+    },
     #[error("{file}:{line}: not a trace line: {detail}")]
     BadTrace {
         file: String,
@@ -204,9 +217,30 @@ async fn run_async(
             label: b.label.clone(),
             retrieval: b.retrieval,
             model: spec.models.get(&b.id).cloned(),
+            fingerprint: b.fingerprint.clone(),
         });
     }
-    read_meta(&spec.out)?;
+    let before = read_meta(&spec.out)?;
+    for b in &backends {
+        let earlier = before
+            .as_ref()
+            .and_then(|m| m.backends.iter().find(|e| e.id == b.id));
+        let Some(what) =
+            earlier.and_then(|e| changed(e.fingerprint.as_deref(), b.fingerprint.as_deref()))
+        else {
+            continue;
+        };
+        let traces = trace_path(&spec.out, &b.id);
+        if !read_traces(&spec.out, &b.id)?.is_empty() {
+            return Err(RunError::Stale {
+                folder: spec.out.display().to_string(),
+                backend: b.id.clone(),
+                what,
+                traces: traces.display().to_string(),
+            });
+        }
+    }
+
     std::fs::create_dir_all(spec.out.join("traces")).map_err(|e| io(&spec.out, e))?;
     let meta = Meta {
         version: FORMAT_VERSION,
@@ -224,9 +258,13 @@ async fn run_async(
         let existing = read_traces(&spec.out, b)?;
         for item in &spec.items {
             for r in 0..spec.repeat {
-                let answered = existing
-                    .iter()
-                    .any(|t| t.id == item.id && t.repeat == r && !t.retry_on_resume());
+                // An answer to an earlier wording of the question is asked again.
+                let answered = existing.iter().any(|t| {
+                    t.id == item.id
+                        && t.repeat == r
+                        && t.question == item.question
+                        && !t.retry_on_resume()
+                });
                 if answered {
                     skipped += 1;
                 } else {
@@ -239,7 +277,10 @@ async fn run_async(
             .into_iter()
             .filter(|t| t.repeat < spec.repeat)
             .filter_map(|t| {
-                let item = spec.items.iter().find(|i| i.id == t.id)?;
+                let item = spec
+                    .items
+                    .iter()
+                    .find(|i| i.id == t.id && i.question == t.question)?;
                 Some(Trace {
                     expect: item.expect.clone(),
                     ..t
@@ -295,6 +336,40 @@ async fn run_async(
         }
     }
     Ok(done)
+}
+
+/// What changed between two fingerprints (`c…-p…-b…`), in words; `None` when nothing did or either is
+/// unknown (a worker that predates fingerprints).
+pub fn changed(before: Option<&str>, now: Option<&str>) -> Option<String> {
+    let (before, now) = (before?, now?);
+    if before == now {
+        return None;
+    }
+    // `c…-p…-b…`; anything else (another worker's format) is reported whole.
+    let parts = |f: &str| -> Option<Vec<String>> {
+        let p: Vec<&str> = f.split('-').collect();
+        (p.len() == 3 && p.iter().zip(["c", "p", "b"]).all(|(p, k)| p.starts_with(k)))
+            .then(|| p.iter().map(|s| s.to_string()).collect())
+    };
+    let names = [
+        "the content (index)",
+        "the system prompt (persona or rules)",
+        "the backend's settings (model, URL, sampling)",
+    ];
+    let what: Vec<&str> = match (parts(before), parts(now)) {
+        (Some(b), Some(n)) => names
+            .iter()
+            .zip(b.iter().zip(&n))
+            .filter(|(_, (b, n))| b != n)
+            .map(|(name, _)| *name)
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some(if what.is_empty() {
+        format!("what the answers are made from ({before} → {now})")
+    } else {
+        what.join(" and ")
+    })
 }
 
 /// The endpoint as recorded in the run folder: no user name, password, query or fragment.
@@ -550,5 +625,29 @@ mod tests {
             Err(RunError::BadTrace { line: 1, .. }) => {}
             other => panic!("expected a bad line 1, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_changed_fingerprint_names_what_changed() {
+        let a = "c00000001-p00000002-b00000003";
+        assert_eq!(changed(Some(a), Some(a)), None);
+        assert_eq!(
+            changed(None, Some(a)),
+            None,
+            "an old folder has no fingerprint"
+        );
+        assert_eq!(changed(Some(a), None), None, "an old worker sends none");
+        assert_eq!(
+            changed(Some(a), Some("c00000009-p00000002-b00000003")).as_deref(),
+            Some("the content (index)")
+        );
+        assert_eq!(
+            changed(Some(a), Some("c00000001-p0000000f-b0000000f")).as_deref(),
+            Some(
+                "the system prompt (persona or rules) and the backend's settings (model, URL, sampling)"
+            )
+        );
+        let odd = changed(Some(a), Some("something else")).expect("changed");
+        assert!(odd.contains("something else"), "{odd}");
     }
 }

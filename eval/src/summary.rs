@@ -9,6 +9,7 @@ use crate::run::Meta;
 use crate::score::hallucination::{Hallucination, hallucination};
 use crate::score::knowledge::{Knowledge, knowledge, source_hit};
 use crate::score::leaks::leaks;
+use crate::score::loops::loops;
 use crate::score::voice::Voice;
 use crate::stats::{Estimate, bootstrap, mean, quantile};
 use crate::trace::Trace;
@@ -38,6 +39,9 @@ pub struct QuestionScore {
     pub voice: Voice,
     /// Prompt markup or template tokens in the answer.
     pub leaks: Vec<String>,
+    /// A sentence the answer says three times or more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loops: Option<String>,
 }
 
 /// Scores one trace.
@@ -79,6 +83,7 @@ pub fn score(t: &Trace, retrieval: bool, corpus: &Corpus) -> QuestionScore {
         hallucination: h,
         voice,
         leaks: leaks(&t.answer),
+        loops: loops(&t.answer),
     }
 }
 
@@ -125,6 +130,9 @@ pub struct BackendSummary {
     pub voice_all: Option<Estimate>,
     /// Answers that leaked prompt markup or template tokens.
     pub leaks: usize,
+    /// Answers that say one sentence three times or more.
+    #[serde(default)]
+    pub loops: usize,
     pub ttft_p50_ms: Option<f64>,
     pub ttft_p90_ms: Option<f64>,
     pub total_p50_ms: Option<f64>,
@@ -313,6 +321,7 @@ pub fn summarise(
         voice: estimate(&voiced),
         voice_all: estimate(&voice_all),
         leaks: scores.iter().filter(|s| !s.leaks.is_empty()).count(),
+        loops: scores.iter().filter(|s| s.loops.is_some()).count(),
         ttft_p50_ms: quantile(&ttft, 0.5),
         ttft_p90_ms: quantile(&ttft, 0.9),
         total_p50_ms: quantile(&total, 0.5),

@@ -1,5 +1,6 @@
 //! Index build time and query latency (p50/p99) on the demo corpus and on a generated corpus of 10,000
-//! posts. A bench binary rather than criterion groups because the numbers wanted are percentiles of single
+//! posts, and the worker's own search (`search_judged`: passages and coverage from one analysis) over the
+//! held-out questions, typos and long chatty ones included, with the slowest named. A bench binary rather than criterion groups because the numbers wanted are percentiles of single
 //! queries and one-shot build times. Run: `cargo bench -p twin-index --bench index`.
 
 use std::path::PathBuf;
@@ -22,6 +23,16 @@ fn main() {
         .unwrap_or_else(|e| panic!("eval set: {e}"));
 
     report("demo corpus", &demo.passages, &questions);
+    let heldout: Vec<String> = twin_shared::EvalSet::read(&content.join("eval"))
+        .map(|e| {
+            e.heldout_answerable
+                .into_iter()
+                .map(|q| q.question)
+                .chain(e.heldout_unanswerable.into_iter().map(|q| q.question))
+                .collect()
+        })
+        .unwrap_or_else(|e| panic!("eval set: {e}"));
+    judged("demo corpus", &demo.passages, &heldout);
     let generated = generated_corpus(10_000);
     report("generated corpus (10,000 posts)", &generated, &questions);
 }
@@ -59,6 +70,50 @@ fn report(name: &str, passages: &[Passage], questions: &[String]) {
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3
     );
+}
+
+/// Rounds over the held-out questions; each question's median is its time.
+const ROUNDS: usize = 15;
+
+/// The worker's search (`search_judged`, 3 passages as the small-model profile asks, 5 as Haiku's) per
+/// held-out question: the median of [`ROUNDS`] runs each, then p50 / p90 / p99 / max over questions.
+fn judged(name: &str, passages: &[Passage], questions: &[String]) {
+    let blob = build_blob(passages, &mut |_| {}).expect("build");
+    let index = PackedIndex::open_vec(blob).expect("open");
+    let mut per_question: Vec<(Duration, &str)> = questions
+        .iter()
+        .map(|q| {
+            let mut runs: Vec<Duration> = (0..ROUNDS)
+                .map(|_| {
+                    let t = Instant::now();
+                    let r = index.search_judged(q, 5).expect("search");
+                    let spent = t.elapsed();
+                    std::hint::black_box(r);
+                    spent
+                })
+                .collect();
+            runs.sort();
+            (runs[ROUNDS / 2], q.as_str())
+        })
+        .collect();
+    per_question.sort();
+    let n = per_question.len();
+    let pct = |p: f64| {
+        per_question[((n as f64 * p) as usize).min(n - 1)]
+            .0
+            .as_secs_f64()
+            * 1e3
+    };
+    println!(
+        "{name}: search_judged (k = 5) over {n} held-out questions (median of {ROUNDS} runs each): p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        pct(1.0)
+    );
+    for (t, q) in per_question.iter().rev().take(3) {
+        println!("  slowest: {:.3} ms  {q:?}", t.as_secs_f64() * 1e3);
+    }
 }
 
 /// `n` synthetic posts of three sections each, words drawn by a fixed xorshift from a vocabulary mixing

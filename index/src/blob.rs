@@ -53,6 +53,13 @@ pub fn pack(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
+/// The checksum a blob carries (its last four bytes), without verifying it: a cheap identity of the
+/// content it was built from. `None` for something too short to be a blob.
+pub fn stored_checksum(blob: &[u8]) -> Option<u32> {
+    let tail = blob.len().checked_sub(4).and_then(|at| blob.get(at..))?;
+    Some(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]))
+}
+
 /// Reads a blob's table of contents after checking magic, version and checksum. Ranges index into `blob`.
 pub fn unpack(blob: &[u8]) -> Result<Vec<Entry>, IndexError> {
     let err = |m: &str| IndexError::Blob(m.to_string());

@@ -4,8 +4,8 @@
 
 use crate::config::{Backend, Config, Provider, credential};
 use crate::sink::Sink;
-use crate::{PERSONA, anthropic, clock, http, openai, retrieval};
-use twin_shared::prompt::{Retrieved, brief_system_prompt, system_prompt_as, user_turn_as};
+use crate::{anthropic, clock, http, openai, retrieval};
+use twin_shared::prompt::{Retrieved, user_turn_as};
 use twin_shared::{ChatEvent, ChatRequest, Coverage, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
 
@@ -142,11 +142,7 @@ async fn answer(
     } else {
         None
     };
-    let system = if backend.brief_system {
-        brief_system_prompt(author)
-    } else {
-        system_prompt_as(author, PERSONA, backend.retrieval, backend.passage_format)
-    };
+    let system = backend.system_prompt(author);
     let retrieved = match &passages {
         Some((coverage, p)) => Retrieved::at(*coverage, p),
         None => Retrieved::Off,

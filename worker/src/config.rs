@@ -1,9 +1,10 @@
 //! The worker's configuration, read once per request from `wrangler.toml` vars into typed structs: the
 //! backends (as JSON in `BACKENDS`), allowed origins, the author, and whether search is public.
 
+use crate::PERSONA;
 use serde::Deserialize;
 use twin_shared::BackendInfo;
-use twin_shared::prompt::PassageFormat;
+use twin_shared::prompt::{PassageFormat, brief_system_prompt, system_prompt_as};
 use worker::Env;
 
 /// Which wire protocol a backend speaks.
@@ -84,14 +85,29 @@ fn default_passages() -> usize {
 }
 
 impl Backend {
-    /// What readers may see of it.
-    pub fn info(&self) -> BackendInfo {
+    /// What readers may see of it, with the fingerprint of what its answers are made from.
+    pub fn info(&self, author: &str) -> BackendInfo {
+        let content = crate::retrieval::content_checksum();
+        let prompt = crc32fast::hash(self.system_prompt(author).as_bytes());
+        // Every setting as parsed (the secret is a name, never its value).
+        let settings = crc32fast::hash(format!("{self:?}").as_bytes());
         BackendInfo {
             id: self.id.clone(),
             label: self.label.clone(),
             subtitle: self.subtitle.clone(),
             retrieval: self.retrieval,
             cold_start: self.cold_start,
+            fingerprint: Some(format!("c{content:08x}-p{prompt:08x}-b{settings:08x}")),
+        }
+    }
+
+    /// The system prompt this backend is sent: the one-line brief for a model fine-tuned with it,
+    /// otherwise the persona with the rules for its passage layout.
+    pub fn system_prompt(&self, author: &str) -> String {
+        if self.brief_system {
+            brief_system_prompt(author)
+        } else {
+            system_prompt_as(author, PERSONA, self.retrieval, self.passage_format)
         }
     }
 

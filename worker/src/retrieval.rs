@@ -9,6 +9,11 @@ use twin_shared::{Coverage, Source};
 static BLOB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../build/index.blob"));
 static INDEX: OnceLock<Result<PackedIndex, String>> = OnceLock::new();
 
+/// The embedded index's checksum: an identity of the content the worker answers from.
+pub fn content_checksum() -> u32 {
+    twin_index::blob::stored_checksum(BLOB).unwrap_or(0)
+}
+
 /// The opened index, or why it could not be opened.
 pub fn index() -> Result<&'static PackedIndex, String> {
     INDEX

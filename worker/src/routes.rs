@@ -23,7 +23,11 @@ pub fn config(config: &Config) -> Result<Response> {
     http::json(
         &PublicConfig {
             author: config.author.clone(),
-            backends: config.backends.iter().map(|b| b.info()).collect(),
+            backends: config
+                .backends
+                .iter()
+                .map(|b| b.info(&config.author))
+                .collect(),
             probes,
             search_enabled: config.search_enabled,
         },

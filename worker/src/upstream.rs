@@ -178,6 +178,9 @@ pub async fn consume(
     let mut events = sse_events(bytes);
     let mut usage = Usage::default();
     let mut stop_reason: Option<String> = None;
+    // Whether any visible text reached the reader: a stream that ends without any is an error, not a
+    // blank answer.
+    let mut said_something = false;
     loop {
         let next = match select(events.next(), Box::pin(clock::sleep(idle))).await {
             Either::Left((next, _)) => next,
@@ -223,6 +226,7 @@ pub async fn consume(
         for item in items {
             match item {
                 Upstream::Text(text) => {
+                    said_something |= !text.trim().is_empty();
                     if !sink.send(&ChatEvent::Delta { text }) {
                         return Outcome::ReaderGone;
                     }
@@ -246,6 +250,14 @@ pub async fn consume(
                     return Outcome::Error(ChatEvent::error(
                         code,
                         format!("{backend}: {message}"),
+                        true,
+                        None,
+                    ));
+                }
+                Upstream::End if !said_something => {
+                    return Outcome::Error(ChatEvent::error(
+                        "empty_answer",
+                        format!("{backend} ended its answer without saying anything"),
                         true,
                         None,
                     ));

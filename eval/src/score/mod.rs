@@ -3,4 +3,5 @@
 pub mod hallucination;
 pub mod knowledge;
 pub mod leaks;
+pub mod loops;
 pub mod voice;

@@ -28,6 +28,12 @@ const W_GRAMS: f64 = 4.0;
 const W_SPELLING: f64 = 0.5;
 const W_SENTENCE: f64 = 0.5;
 const W_SIGNATURE: f64 = 0.5;
+/// Words at which the distribution measures (function words, character 3-grams) count half. They are
+/// frequencies: a four-word answer gives a cosine of chance, not of style ("I like the coffee." scored
+/// 0.99 without this), so they are weighted by `words / (words + EVIDENCE_WORDS)`. Set a priori (two
+/// short sentences), not fitted. Spelling, sentence length and signature phrases are single marks and
+/// count in full at any length.
+const EVIDENCE_WORDS: f64 = 25.0;
 /// Slope of the logistic that maps the raw score to [0, 1].
 const SLOPE: f64 = 3.0;
 /// Character n-grams kept per profile.
@@ -121,7 +127,8 @@ impl Profile {
 pub struct Voice {
     /// In [0, 1]: above 0.5, closer to the author than to the neutral reference.
     pub score: f64,
-    /// Function-word cosine to the author minus to the neutral reference.
+    /// Function-word cosine to the author minus to the neutral reference (before the discount for a short
+    /// text).
     pub function_words: f64,
     /// Character 3-gram cosine to the author minus to the neutral reference.
     pub char_grams: f64,
@@ -198,8 +205,8 @@ impl VoiceModel {
         };
         let flat = w.join(" ");
         let signature = self.signatures.iter().any(|s| flat.contains(s.as_str()));
-        let raw = W_FUNCTION * function_words
-            + W_GRAMS * char_grams
+        let evidence = w.len() as f64 / (w.len() as f64 + EVIDENCE_WORDS);
+        let raw = evidence * (W_FUNCTION * function_words + W_GRAMS * char_grams)
             + W_SPELLING * spelling
             + W_SENTENCE * sentence_length
             + W_SIGNATURE * f64::from(u8::from(signature));
@@ -283,5 +290,29 @@ mod tests {
         assert!(like_author.signature && !like_neutral.signature);
         assert!(like_neutral.spelling < 0.0 && like_author.spelling >= 0.0);
         assert!((0.0..=1.0).contains(&m.score("").score));
+    }
+
+    #[test]
+    fn a_few_words_are_no_evidence_of_style_but_the_authors_marks_are() {
+        let author = [
+            "Grey morning, kettle on. Reader, it did not work. I rebuilt it in the shed, which is to say twice.",
+            "I like the colour. I tried it and it did not work, so I tried it again in the shed.",
+        ];
+        let neutral = [
+            "Great question! Here are a few tips to optimize your setup. It's important to note that color matters.",
+            "In summary, there are many factors to consider. I hope this helps!",
+        ];
+        let m = VoiceModel::new(author, neutral, &["kettle on".to_string()]);
+        // Four author-like function words: a strong cosine, but four words.
+        let short = m.score("I like the shed.");
+        assert!(short.function_words > 0.1, "{short:?}");
+        // Undiscounted, these measures would give 1 / (1 + e^(-3 * 4 * 0.7)) > 0.99.
+        assert!(short.score < 0.8, "{short:?}");
+        // The same words at length carry more weight.
+        let long = m.score(&"I like the shed. I tried it and it did not work. ".repeat(6));
+        assert!(long.score > short.score + 0.1, "{long:?} vs {short:?}");
+        // A signature phrase and the author's spelling count at any length.
+        let marked = m.score("Kettle on. Grey colour.");
+        assert!(marked.score > 0.8, "{marked:?}");
     }
 }

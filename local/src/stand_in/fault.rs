@@ -21,6 +21,9 @@ pub enum Fault {
     /// 503 with `retry-after: 1` until `secs` after the first request on this path, then answers
     /// (`cold-<secs>`): a scale-to-zero GPU waking.
     ColdStart { secs: u64 },
+    /// A well-formed stream that ends properly without any text, as a small model does when its first
+    /// token is a stop sequence (`empty-answer`).
+    EmptyAnswer,
     /// Headers never come; the request hangs until the client gives up (`no-first-byte`).
     NoFirstByte,
     /// A 200 `text/event-stream` whose events are not valid JSON or lack fields (`malformed`).
@@ -67,6 +70,7 @@ impl Fault {
             "529" => Fault::Overloaded,
             "overloaded-mid-stream" => Fault::OverloadedMidStream,
             "drop-mid-stream" => Fault::DropMidStream,
+            "empty-answer" => Fault::EmptyAnswer,
             "no-first-byte" => Fault::NoFirstByte,
             "malformed" => Fault::Malformed,
             "unknown-events" => Fault::UnknownEvents,
@@ -97,6 +101,7 @@ impl Fault {
         "529",
         "overloaded-mid-stream",
         "drop-mid-stream",
+        "empty-answer",
         "cold-<secs>",
         "no-first-byte",
         "malformed",

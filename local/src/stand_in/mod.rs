@@ -354,6 +354,7 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
             frames.extend(middle.into_iter().map(Ok));
             frames.push(Err(()));
         }
+        Fault::EmptyAnswer => frames.extend(tail.into_iter().map(Ok)),
         Fault::Malformed => {
             frames.push(Ok("data: {\"type\": \"content_block_delta\", \"delta\": {\"text\": \"unterminated\n\n".into()));
             frames.push(Ok(

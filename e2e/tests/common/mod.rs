@@ -1,0 +1,206 @@
+//! What the browser test binaries share: headless Chromium launched the one way that works here, console
+//! errors collected, and the small polling helpers every check uses.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use chromiumoxide::Page;
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
+use chromiumoxide::cdp::js_protocol::runtime::{
+    ConsoleApiCalledType, EventConsoleApiCalled, EventExceptionThrown,
+};
+use chromiumoxide::page::ScreenshotParams;
+use futures_util::StreamExt;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// JS: the widget's shadow root.
+pub const ROOT: &str = "document.querySelector('#twin-chat').shadowRoot";
+
+/// A running headless Chromium with one page, and every console error or uncaught exception it logged.
+pub struct Chromium {
+    pub browser: Browser,
+    pub page: Page,
+    pub console_errors: Arc<Mutex<Vec<String>>>,
+    events: tokio::task::JoinHandle<()>,
+    profile: PathBuf,
+}
+
+impl Chromium {
+    /// Launches `/usr/bin/chromium` headless at 1280×1000 with a fresh profile.
+    pub async fn launch() -> Chromium {
+        let profile = std::env::temp_dir().join(format!("twin-chromium-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&profile);
+        let _ = std::fs::create_dir_all(&profile);
+        let config = BrowserConfig::builder()
+            .chrome_executable("/usr/bin/chromium")
+            .no_sandbox()
+            .user_data_dir(&profile)
+            .window_size(1280, 1000)
+            .args([
+                "--headless=new",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ])
+            .build()
+            .expect("browser config");
+        let (browser, mut handler) = Browser::launch(config).await.expect("launch chromium");
+        let events = tokio::spawn(async move {
+            while let Some(h) = handler.next().await {
+                if h.is_err() {
+                    break;
+                }
+            }
+        });
+        let page = browser.new_page("about:blank").await.expect("page");
+        let console_errors = Arc::new(Mutex::new(Vec::new()));
+        let mut console = page
+            .event_listener::<EventConsoleApiCalled>()
+            .await
+            .expect("console events");
+        let mut thrown = page
+            .event_listener::<EventExceptionThrown>()
+            .await
+            .expect("exceptions");
+        let errs = console_errors.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = console.next().await {
+                if ev.r#type == ConsoleApiCalledType::Error {
+                    errs.lock()
+                        .map(|mut e| e.push(format!("{:?}", ev.args)))
+                        .ok();
+                }
+            }
+        });
+        let errs = console_errors.clone();
+        tokio::spawn(async move {
+            while let Some(ev) = thrown.next().await {
+                errs.lock()
+                    .map(|mut e| e.push(ev.exception_details.text.clone()))
+                    .ok();
+            }
+        });
+        Chromium {
+            browser,
+            page,
+            console_errors,
+            events,
+            profile,
+        }
+    }
+
+    /// The console errors so far.
+    pub fn errors(&self) -> Vec<String> {
+        self.console_errors
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default()
+    }
+
+    /// Closes the browser and removes its profile.
+    pub async fn close(mut self) {
+        let _ = self.browser.close().await;
+        self.events.abort();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// Evaluates `js` in the page; panics (failing the check) if it throws.
+pub async fn eval(page: &Page, js: &str) -> Value {
+    match page.evaluate(js).await {
+        Ok(r) => r.into_value::<Value>().unwrap_or(Value::Null),
+        Err(e) => panic!("evaluate {js}: {e}"),
+    }
+}
+
+/// Polls `js` until it returns true; panics with `what` (and the widget's text) after `timeout`.
+pub async fn wait_for(page: &Page, js: &str, timeout: Duration, what: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        if eval(page, js).await == Value::Bool(true) {
+            return start.elapsed();
+        }
+        if start.elapsed() >= timeout {
+            let shown = eval(
+                page,
+                &format!("{ROOT} ? {ROOT}.querySelector('.panes').innerText : 'no widget'"),
+            )
+            .await;
+            panic!("timed out waiting for {what}; the widget shows: {shown}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Navigates to `url` and waits until the widget shows its panes and probe buttons.
+pub async fn open(page: &Page, url: &str) {
+    page.goto(url).await.expect("navigate");
+    wait_for(page, &format!("!!document.querySelector('#twin-chat') && !!{ROOT} && {ROOT}.querySelectorAll('.pane').length > 0 && {ROOT}.querySelectorAll('.probe').length > 0"), Duration::from_secs(30), "the widget to load").await;
+}
+
+/// Saves a full-page PNG of `page` as `dir/name`.
+pub async fn screenshot(page: &Page, dir: &Path, name: &str) {
+    let params = ScreenshotParams::builder()
+        .format(CaptureScreenshotFormat::Png)
+        .full_page(true)
+        .build();
+    let path = dir.join(name);
+    page.save_screenshot(params, &path)
+        .await
+        .expect("screenshot");
+    println!("  screenshot: {}", path.display());
+}
+
+/// Counts passed and failed checks, one line each, the way libtest prints them.
+#[derive(Default)]
+pub struct Tally {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+impl Tally {
+    /// Runs one check in its own task (a panic fails it, not the binary) and prints its line.
+    pub async fn check<F>(&mut self, name: &str, check: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let t = Instant::now();
+        let r = tokio::spawn(check).await;
+        let ms = t.elapsed().as_millis();
+        match r {
+            Ok(()) => {
+                self.passed += 1;
+                println!("test {name} ... ok ({ms} ms)");
+            }
+            Err(_) => {
+                self.failed += 1;
+                println!("test {name} ... FAILED ({ms} ms)");
+            }
+        }
+    }
+
+    /// Records the page's console errors as one more check.
+    pub fn no_console_errors(&mut self, errors: Vec<String>) {
+        if errors.is_empty() {
+            self.passed += 1;
+            println!("test no_console_errors ... ok");
+        } else {
+            self.failed += 1;
+            println!("test no_console_errors ... FAILED: {errors:?}");
+        }
+    }
+
+    /// Prints `N passed, M failed` and exits non-zero on a failure.
+    pub fn finish(self) {
+        println!("{} passed, {} failed", self.passed, self.failed);
+        if self.failed > 0 {
+            std::process::exit(1);
+        }
+    }
+}
