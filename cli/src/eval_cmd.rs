@@ -71,6 +71,68 @@ pub struct Args {
     /// Compare two run folders instead of running: `--compare RUN_A RUN_B`.
     #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"])]
     compare: Option<Vec<PathBuf>>,
+    /// Score the answers already in a run folder again with this twin's scorers and rewrite its reports,
+    /// asking nothing (after a scorer changed; the answers are scored against what they were asked
+    /// with).
+    #[arg(long, value_name = "RUN", conflicts_with = "compare")]
+    rescore: Option<PathBuf>,
+}
+
+/// Writes a run's summary, scores and reports into `out`.
+fn write_reports(
+    out: &Path,
+    summary: &Summary,
+    scores: &[twin_eval::summary::QuestionScore],
+) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| {
+        let p = out.join(name);
+        std::fs::write(&p, text).with_context(|| format!("{}: cannot write", p.display()))
+    };
+    write("summary.json", serde_json::to_string_pretty(summary)?)?;
+    let lines: Vec<String> = scores
+        .iter()
+        .filter_map(|s| serde_json::to_string(s).ok())
+        .collect();
+    write("scores.jsonl", lines.join("\n") + "\n")?;
+    write("report.md", report::markdown(summary))?;
+    write("report.html", report_html::html(summary, scores))
+}
+
+/// `--rescore RUN`: every backend's traces in the folder, scored now.
+fn rescore(dir: &Path, args: &Args) -> anyhow::Result<ExitCode> {
+    let meta = read_meta(dir)?.with_context(|| {
+        format!(
+            "{}: no meta.json (is it a twin eval run folder?)",
+            dir.display()
+        )
+    })?;
+    let corpus = Corpus::load(&args.content).map_err(anyhow::Error::msg)?;
+    let prices = prices(args)?;
+    let mut all: BTreeMap<String, Vec<trace::Trace>> = BTreeMap::new();
+    for b in &meta.backends {
+        all.insert(b.id.clone(), twin_eval::run::read_traces(dir, &b.id)?);
+    }
+    let (summary, scores) = summarise_run(&meta, &all, &corpus, &prices);
+    write_reports(dir, &summary, &scores)?;
+    println!("{}", report::terminal_table(&summary));
+    println!(
+        "report: {} (and report.html beside it)",
+        dir.join("report.md").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The price table: `--prices`, or the shipped one.
+fn prices(args: &Args) -> anyhow::Result<Prices> {
+    match &args.prices {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read", p.display()))?;
+            Prices::parse(&p.display().to_string(), &text)
+        }
+        None => Prices::parse("eval/prices.toml", DEFAULT_PRICES),
+    }
+    .map_err(anyhow::Error::msg)
 }
 
 #[derive(clap::Subcommand)]
@@ -110,6 +172,9 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
         print!("{}", report::compare(&a, &b));
         return Ok(ExitCode::SUCCESS);
     }
+    if let Some(dir) = &args.rescore {
+        return rescore(dir, &args);
+    }
     if args.repeat == 0 {
         bail!("--repeat must be at least 1");
     }
@@ -144,15 +209,7 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
     let probes = Probes::from_toml(&probes_path.display().to_string(), &probes_text)?;
     let all = items(&eval, &probes.probe, &args.sets).map_err(anyhow::Error::msg)?;
     let chosen = select(all, args.limit, args.sample);
-    let prices = match &args.prices {
-        Some(p) => {
-            let text = std::fs::read_to_string(p)
-                .with_context(|| format!("{}: cannot read", p.display()))?;
-            Prices::parse(&p.display().to_string(), &text)
-        }
-        None => Prices::parse("eval/prices.toml", DEFAULT_PRICES),
-    }
-    .map_err(anyhow::Error::msg)?;
+    let prices = prices(&args)?;
     let mut models: BTreeMap<String, String> = BTreeMap::new();
     for m in &args.models {
         let Some((b, model)) = m.split_once('=') else {
@@ -231,10 +288,20 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
             );
             if skipped > 0 {
                 bar.println(format!(
-                    "resuming: {skipped} answers already in {} (after changing the worker, a prompt or a model, use a new --out)",
+                    "resuming: {skipped} answers already in {}",
                     spec.out.display()
                 ));
             }
+        }
+        Progress::Remade {
+            backend,
+            answers,
+            what,
+        } => {
+            bar.println(format!(
+                "{backend}: {answers} answers in {} were made before {what} changed on the worker; asking again",
+                spec.out.display()
+            ));
         }
         Progress::Answered { backend, error } => {
             if let Some(code) = error {
@@ -251,18 +318,11 @@ pub fn run_cmd(args: Args) -> anyhow::Result<ExitCode> {
     // Score the chosen questions (earlier answers to them in the folder included).
     let all: BTreeMap<String, Vec<trace::Trace>> = traces;
     let (summary, scores) = summarise_run(&meta, &all, &corpus, &prices);
+    write_reports(&spec.out, &summary, &scores)?;
     let write = |name: &str, text: String| {
         let p = spec.out.join(name);
         std::fs::write(&p, text).with_context(|| format!("{}: cannot write", p.display()))
     };
-    write("summary.json", serde_json::to_string_pretty(&summary)?)?;
-    let lines: Vec<String> = scores
-        .iter()
-        .filter_map(|s| serde_json::to_string(s).ok())
-        .collect();
-    write("scores.jsonl", lines.join("\n") + "\n")?;
-    write("report.md", report::markdown(&summary))?;
-    write("report.html", report_html::html(&summary, &scores))?;
     // The judge runs after the reports are written, so a failing judge loses nothing.
     if let Some(judge) = &judge {
         let persona_path = args.content.join("persona.md");

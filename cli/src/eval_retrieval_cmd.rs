@@ -27,6 +27,10 @@ pub struct Args {
     /// scripts/embedder.sh) and the BM25 + dense hybrid. Needs a build with `--features dense`.
     #[arg(long)]
     dense: bool,
+    /// Also list the held-out questions BM25 as shipped misses (the expected post not among the top 5
+    /// posts), with the words the query kept, so stemming and stop words can be checked against them.
+    #[arg(long)]
+    misses: bool,
 }
 
 /// The dense baseline's and the hybrid's rows.
@@ -138,6 +142,41 @@ fn table(title: &str, rows: &[Row]) -> String {
     out
 }
 
+/// The held-out questions whose expected post is not among the shipped search's top 5 posts.
+fn print_misses(
+    index: &PackedIndex,
+    eval: &EvalSet,
+    outcomes: &[twin_eval::retrieval::Outcome],
+) -> anyhow::Result<()> {
+    let missed: Vec<_> = eval
+        .heldout_answerable
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, o)| o.post_rank.is_none_or(|r| r >= 5))
+        .collect();
+    println!(
+        "Held-out questions BM25 as shipped misses (expected post not in the top 5 posts): {} of {}",
+        missed.len(),
+        outcomes.len()
+    );
+    for (q, o) in missed {
+        let hits = index.search(&q.question, 5).context("searching")?;
+        let found: Vec<&str> = hits.iter().map(|h| h.slug.as_str()).collect();
+        println!(
+            "- [{}] {:?}\n  query terms: {}\n  expected: {}; post rank: {}; top 5: {}",
+            o.style,
+            q.question,
+            twin_index::question_terms(&q.question).join(" "),
+            q.slugs.join(", "),
+            o.post_rank
+                .map_or("none in 50".to_string(), |r| (r + 1).to_string()),
+            found.join(", ")
+        );
+    }
+    println!();
+    Ok(())
+}
+
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     if args.dense && !cfg!(feature = "dense") {
         bail!(
@@ -161,7 +200,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let blob = build_blob(&c.passages, &mut |_| {}).context("building the index")?;
     let index = PackedIndex::open_vec(blob).context("opening the index")?;
     let search = bm25(&index);
-    let heldout = rows(&measure(&eval.heldout_answerable, &search).map_err(anyhow::Error::msg)?);
+    let heldout_outcomes =
+        measure(&eval.heldout_answerable, &search).map_err(anyhow::Error::msg)?;
+    if args.misses {
+        print_misses(&index, &eval, &heldout_outcomes)?;
+    }
+    let heldout = rows(&heldout_outcomes);
     let tune = rows(&measure(&eval.answerable, &search).map_err(anyhow::Error::msg)?);
     let mut compared: Vec<Compared> = Vec::new();
     for (name, options) in variants() {

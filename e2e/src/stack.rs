@@ -91,6 +91,12 @@ impl Stack {
             backend("f-malformed", "anthropic", &fault("malformed"), key.clone()),
             backend("f-empty", "openai", &fault("empty-answer"), json!({})),
             backend(
+                "f-empty-a",
+                "anthropic",
+                &fault("empty-answer"),
+                key.clone()
+            ),
+            backend(
                 "f-unknown",
                 "anthropic",
                 &fault("unknown-events"),

@@ -324,6 +324,7 @@ fn write_eval_report(into: &Path) -> Result<(), String> {
                 output_tokens: Some(80),
                 coverage: None,
                 waited_s: 0,
+                fingerprint: None,
             })
             .collect();
         traces.insert(backend.to_string(), t);

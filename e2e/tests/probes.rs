@@ -2,8 +2,9 @@
 //! (SmolLM2-135M with retrieval in the `rag` pane, Gemma 3 270M with the committed LoRA in the `tuned`
 //! pane; no stand-in), in headless Chromium. Each probe is clicked in a new conversation, both panes must
 //! finish with an answer that leaks no prompt markup or template token, the retrieval pane must link the
-//! post the probe is about, and each is saved as `build/screenshots/probe-<id>.png` (the README shows
-//! copies). Needs the widget built (`scripts/build-widget.sh`).
+//! post the probe is about, and each is saved as `build/screenshots/probe-<id>.png` (copies are in
+//! `docs/screenshots/`, shown in the README). A pane whose tiny model ends without a word gets "Try
+//! again", as a reader would, at most twice. Needs the widget built (`scripts/build-widget.sh`).
 
 mod common;
 
@@ -72,8 +73,48 @@ async fn probe(ctx: &Ctx, id: &str, rag_links: Option<&'static str>) {
     )
     .await;
     for backend in ["rag", "tuned"] {
-        // Finished: the copy button appears when the stream has ended without an error.
-        wait_for(page, &format!("(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={backend}]'); return !!p.querySelector('.copy') || !!p.querySelector('.error'); }})()"), Duration::from_secs(180), &format!("the {backend} answer to the {id} probe")).await;
+        let done = format!(
+            "(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={backend}]'); return !!p.querySelector('.copy') || !!p.querySelector('.error'); }})()"
+        );
+        wait_for(
+            page,
+            &done,
+            Duration::from_secs(180),
+            &format!("the {backend} answer to the {id} probe"),
+        )
+        .await;
+        // A tiny model sometimes ends its turn before saying anything (`empty_answer`): the reader gets
+        // "Try again", and so does this test, at most twice.
+        for _ in 0..2 {
+            let retry =
+                format!("{ROOT}.querySelector('.pane[data-backend={backend}] .error .retry')");
+            if eval(page, &format!("!!{retry}")).await != serde_json::Value::Bool(true) {
+                break;
+            }
+            let why = eval(
+                page,
+                &format!(
+                    "{ROOT}.querySelector('.pane[data-backend={backend}] .error').textContent"
+                ),
+            )
+            .await;
+            println!("  {id} · {backend}: {why}; trying again");
+            eval(page, &format!("{retry}.click()")).await;
+            wait_for(
+                page,
+                &format!("!{ROOT}.querySelector('.pane[data-backend={backend}] .error')"),
+                Duration::from_secs(10),
+                "the retry to start",
+            )
+            .await;
+            wait_for(
+                page,
+                &done,
+                Duration::from_secs(180),
+                &format!("the {backend} answer to the {id} probe"),
+            )
+            .await;
+        }
         let shown = pane(page, backend).await;
         println!("  {id} · {backend}: {:?}", shown.answer.trim());
         if !shown.sources.is_empty() {

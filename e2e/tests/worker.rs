@@ -454,6 +454,7 @@ fn faults(_: &Stack, c: &Client) {
         ("f-drop", "upstream_dropped", true, true),
         ("f-malformed", "upstream_protocol", true, false),
         ("f-empty", "empty_answer", true, false),
+        ("f-empty-a", "empty_answer", true, false),
         ("f-no-first-byte", "upstream_timeout", true, false),
         ("f-dead", "upstream_unavailable", true, false),
         ("gpu-429", "rate_limited", true, false),

@@ -52,6 +52,10 @@ pub struct Verdict {
     pub repeat: u32,
     /// The judge's model: a rerun with another judges again.
     pub model: String,
+    /// A CRC-32 of the question and answer judged: an answer asked again (a reworded question, a
+    /// changed worker) is judged again, never given an old verdict.
+    #[serde(default)]
+    pub answer_crc: Option<u32>,
     /// 1-5, or `None` when the judge's reply could not be read.
     pub grounded: Option<u8>,
     pub voice: Option<u8>,
@@ -167,15 +171,19 @@ pub fn judge_run(
         .into_iter()
         .filter(|v| v.model == judge.model)
         .collect();
-    let key = |b: &str, id: &str, r: u32| format!("{b}\u{0}{id}\u{0}{r}");
+    let key =
+        |b: &str, id: &str, r: u32, crc: Option<u32>| format!("{b}\u{0}{id}\u{0}{r}\u{0}{crc:?}");
     let done: std::collections::HashSet<String> = known
         .iter()
-        .map(|v| key(&v.backend, &v.id, v.repeat))
+        .map(|v| key(&v.backend, &v.id, v.repeat, v.answer_crc))
         .collect();
     let todo: Vec<&Trace> = traces
         .values()
         .flatten()
-        .filter(|t| t.error.is_none() && !done.contains(&key(&t.backend, &t.id, t.repeat)))
+        .filter(|t| {
+            t.error.is_none()
+                && !done.contains(&key(&t.backend, &t.id, t.repeat, Some(answer_crc(t))))
+        })
         .collect();
     if !todo.is_empty() {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -202,6 +210,7 @@ pub fn judge_run(
                 id: t.id.clone(),
                 repeat: t.repeat,
                 model: judge.model.clone(),
+                answer_crc: Some(answer_crc(t)),
                 grounded: parsed.as_ref().map(|p| p.0),
                 voice: parsed.as_ref().map(|p| p.1),
                 why: parsed.map_or_else(|| format!("unreadable reply: {reply}"), |p| p.2),
@@ -216,12 +225,21 @@ pub fn judge_run(
     let wanted: std::collections::HashSet<String> = traces
         .values()
         .flatten()
-        .map(|t| key(&t.backend, &t.id, t.repeat))
+        .map(|t| key(&t.backend, &t.id, t.repeat, Some(answer_crc(t))))
         .collect();
     Ok(known
         .into_iter()
-        .filter(|v| wanted.contains(&key(&v.backend, &v.id, v.repeat)))
+        .filter(|v| wanted.contains(&key(&v.backend, &v.id, v.repeat, v.answer_crc)))
         .collect())
+}
+
+/// What a verdict is about: the question and the answer, hashed.
+fn answer_crc(t: &Trace) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(t.question.as_bytes());
+    h.update(&[0]);
+    h.update(t.answer.as_bytes());
+    h.finalize()
 }
 
 /// One backend's judged scores, each rescaled from 1-5 to [0, 1].
@@ -352,6 +370,7 @@ mod tests {
     #[test]
     fn summaries_rescale_and_count_unreadable_replies() {
         let v = |b: &str, g: Option<u8>| Verdict {
+            answer_crc: None,
             backend: b.into(),
             id: "x".into(),
             repeat: 0,

@@ -57,8 +57,8 @@ pub struct BackendMeta {
     pub retrieval: bool,
     /// The model id given for pricing, if any.
     pub model: Option<String>,
-    /// What the worker said its answers are made from (content, prompt, settings): a resume refuses
-    /// to mix answers made before a change with answers made after it.
+    /// What the worker said its answers are made from (content, prompt, settings) when this run
+    /// started; each answer also carries the fingerprint it was made under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
 }
@@ -68,6 +68,13 @@ pub struct BackendMeta {
 pub enum Progress {
     /// `total` questions to ask, `skipped` already answered in the run folder.
     Start { total: usize, skipped: usize },
+    /// `answers` of `backend` in the run folder were made before `what` changed on the worker; they are
+    /// asked again.
+    Remade {
+        backend: String,
+        answers: usize,
+        what: String,
+    },
     /// One answer ended.
     Answered {
         backend: String,
@@ -90,15 +97,6 @@ pub enum RunError {
         "{folder} holds a run of format version {found}; this twin writes version {FORMAT_VERSION}: use a new --out folder"
     )]
     Incompatible { folder: String, found: String },
-    #[error(
-        "{folder} holds answers of backend `{backend}` made before {what} changed on the worker: use a new --out folder, or delete {traces} to ask them again"
-    )]
-    Stale {
-        folder: String,
-        backend: String,
-        what: String,
-        traces: String,
-    },
     #[error("{file}:{line}: not a trace line: {detail}")]
     BadTrace {
         file: String,
@@ -220,27 +218,11 @@ async fn run_async(
             fingerprint: b.fingerprint.clone(),
         });
     }
-    let before = read_meta(&spec.out)?;
-    for b in &backends {
-        let earlier = before
-            .as_ref()
-            .and_then(|m| m.backends.iter().find(|e| e.id == b.id));
-        let Some(what) =
-            earlier.and_then(|e| changed(e.fingerprint.as_deref(), b.fingerprint.as_deref()))
-        else {
-            continue;
-        };
-        let traces = trace_path(&spec.out, &b.id);
-        if !read_traces(&spec.out, &b.id)?.is_empty() {
-            return Err(RunError::Stale {
-                folder: spec.out.display().to_string(),
-                backend: b.id.clone(),
-                what,
-                traces: traces.display().to_string(),
-            });
-        }
-    }
-
+    read_meta(&spec.out)?;
+    let fingerprints: HashMap<String, Option<String>> = backends
+        .iter()
+        .map(|b| (b.id.clone(), b.fingerprint.clone()))
+        .collect();
     std::fs::create_dir_all(spec.out.join("traces")).map_err(|e| io(&spec.out, e))?;
     let meta = Meta {
         version: FORMAT_VERSION,
@@ -255,7 +237,23 @@ async fn run_async(
     let mut todo: Vec<(String, &Item, u32)> = Vec::new();
     let mut skipped = 0;
     for b in &spec.backends {
-        let existing = read_traces(&spec.out, b)?;
+        let now = fingerprints.get(b).cloned().flatten();
+        // Answers made before the worker changed (another fingerprint, or none recorded when the worker
+        // sends one) are asked again, never mixed with answers made after the change.
+        let existing: Vec<Trace> = read_traces(&spec.out, b)?;
+        let remade: Vec<&Trace> = existing.iter().filter(|t| t.fingerprint != now).collect();
+        if let Some(first) = remade.first() {
+            progress(Progress::Remade {
+                backend: b.clone(),
+                answers: remade.len(),
+                what: changed(first.fingerprint.as_deref(), now.as_deref())
+                    .unwrap_or_else(|| "the fingerprint (these answers carry none)".into()),
+            });
+        }
+        let existing: Vec<Trace> = existing
+            .into_iter()
+            .filter(|t| t.fingerprint == now)
+            .collect();
         for item in &spec.items {
             for r in 0..spec.repeat {
                 // An answer to an earlier wording of the question is asked again.
@@ -310,7 +308,12 @@ async fn run_async(
             let ip = spec
                 .rotate_client_ip
                 .then(|| format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255));
-            async move { ask(http, endpoint, &backend, item, repeat, ip, corpus).await }
+            let fingerprint = fingerprints.get(&backend).cloned().flatten();
+            async move {
+                let mut t = ask(http, endpoint, &backend, item, repeat, ip, corpus).await;
+                t.fingerprint = fingerprint;
+                t
+            }
         })
         .buffer_unordered(spec.concurrency.max(1));
     while let Some(trace) = answers.next().await {
@@ -366,7 +369,7 @@ pub fn changed(before: Option<&str>, now: Option<&str>) -> Option<String> {
         _ => Vec::new(),
     };
     Some(if what.is_empty() {
-        format!("what the answers are made from ({before} → {now})")
+        format!("the fingerprint ({before} → {now})")
     } else {
         what.join(" and ")
     })
@@ -440,6 +443,7 @@ async fn ask(
         output_tokens: None,
         coverage: None,
         waited_s: 0,
+        fingerprint: None,
     };
     let mut body = serde_json::json!({"backend": backend, "messages": [{"role": "user", "content": item.question}]});
     if let Some(p) = &item.probe {
@@ -615,6 +619,7 @@ mod tests {
             output_tokens: Some(1),
             coverage: None,
             waited_s: 0,
+            fingerprint: Some("c1-p2-b3".into()),
         };
         let line = serde_json::to_string(&t).expect("json");
         let path = trace_path(dir.path(), "rag");
@@ -648,6 +653,9 @@ mod tests {
             )
         );
         let odd = changed(Some(a), Some("something else")).expect("changed");
-        assert!(odd.contains("something else"), "{odd}");
+        assert!(
+            odd.starts_with("the fingerprint") && odd.contains("something else"),
+            "{odd}"
+        );
     }
 }

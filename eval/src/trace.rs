@@ -55,6 +55,10 @@ pub struct Trace {
     /// Seconds spent waiting out rate limits before the answer.
     #[serde(default)]
     pub waited_s: u64,
+    /// The backend's fingerprint when it answered (`/api/config`): a rerun reuses the answer only while
+    /// the worker still reports the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl Trace {

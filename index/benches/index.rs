@@ -75,8 +75,7 @@ fn report(name: &str, passages: &[Passage], questions: &[String]) {
 /// Rounds over the held-out questions; each question's median is its time.
 const ROUNDS: usize = 15;
 
-/// The worker's search (`search_judged`, 3 passages as the small-model profile asks, 5 as Haiku's) per
-/// held-out question: the median of [`ROUNDS`] runs each, then p50 / p90 / p99 / max over questions.
+/// The worker's search (`search_judged`, 5 passages as Haiku's backend asks) per held-out question: the median of [`ROUNDS`] runs each, then p50 / p90 / p99 / max over questions.
 fn judged(name: &str, passages: &[Passage], questions: &[String]) {
     let blob = build_blob(passages, &mut |_| {}).expect("build");
     let index = PackedIndex::open_vec(blob).expect("open");

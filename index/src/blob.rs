@@ -53,11 +53,19 @@ pub fn pack(files: &[(String, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-/// The checksum a blob carries (its last four bytes), without verifying it: a cheap identity of the
-/// content it was built from. `None` for something too short to be a blob.
-pub fn stored_checksum(blob: &[u8]) -> Option<u32> {
-    let tail = blob.len().checked_sub(4).and_then(|at| blob.get(at..))?;
-    Some(u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]))
+/// The file in a blob that holds the content's identity (a little-endian u32 from
+/// `build::content_id`); tantivy ignores it.
+pub const CONTENT_ID_FILE: &str = "twin-content.id";
+
+/// The identity of the content a blob was built from (the same passages always give the same id); `None`
+/// for a blob that is not valid or predates it.
+pub fn content_id(blob: &[u8]) -> Option<u32> {
+    let entry = unpack(blob)
+        .ok()?
+        .into_iter()
+        .find(|e| e.name == CONTENT_ID_FILE)?;
+    let bytes: [u8; 4] = blob.get(entry.range)?.try_into().ok()?;
+    Some(u32::from_le_bytes(bytes))
 }
 
 /// Reads a blob's table of contents after checking magic, version and checksum. Ranges index into `blob`.

@@ -1,5 +1,6 @@
 //! Building the index from passages natively and packing it into a blob: one segment (fewer files, no
-//! merge work at the edge), every live file included, nothing else.
+//! merge work at the edge), every live file included, and the content's identity
+//! ([`blob::CONTENT_ID_FILE`]).
 
 use crate::schema::Fields;
 use crate::{IndexError, Passage, blob};
@@ -52,7 +53,7 @@ pub fn build_blob(
         .collect();
     names.push("meta.json".to_string());
     names.sort();
-    let mut files = Vec::with_capacity(names.len());
+    let mut files = Vec::with_capacity(names.len() + 1);
     for name in names {
         let bytes = dir
             .open_read(Path::new(&name))
@@ -61,5 +62,31 @@ pub fn build_blob(
             .map_err(|e| IndexError::Blob(format!("reading {name}: {e}")))?;
         files.push((name, bytes.as_slice().to_vec()));
     }
+    files.push((
+        blob::CONTENT_ID_FILE.to_string(),
+        content_id(passages).to_le_bytes().to_vec(),
+    ));
     Ok(blob::pack(&files))
+}
+
+/// A CRC-32 of every field of every passage, in order: the same content always gives the same id,
+/// whereas the index files themselves carry random segment ids and differ on every build.
+pub fn content_id(passages: &[Passage]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    for p in passages {
+        for field in [
+            p.title.as_str(),
+            &p.headings.join(" / "),
+            &p.tags.join(", "),
+            &p.text,
+            &p.slug,
+            &p.url,
+            &p.date,
+            p.kind.as_str(),
+        ] {
+            h.update(&(field.len() as u64).to_le_bytes());
+            h.update(field.as_bytes());
+        }
+    }
+    h.finalize()
 }

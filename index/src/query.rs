@@ -187,8 +187,8 @@ pub const MAX_TYPO_CHARS: usize = 12;
 /// insertion of a-z), that the most passages hold in their body; `None` when no variant is in the index.
 /// Only lowercase ASCII words are corrected.
 ///
-/// The same result as running each variant through the index's analyzer, at a third of the cost (this
-/// is most of a typo question's search time, measured by `cargo bench -p twin-index --bench index`):
+/// The same result as running each variant through the index's analyzer, for less (the README's
+/// "Measured" has the search times before and after, from `cargo bench -p twin-index --bench index`):
 /// variants are built as bytes and stemmed by the analyzer's own Snowball stemmer directly, and the full
 /// analyzer (which also drops stop words) is run only on a variant about to become the best.
 fn typo_fix(

@@ -83,11 +83,6 @@ impl LlamaServer {
                 .arg("--chat-template-file")
                 .arg(chat_template());
         }
-        if role == Role::Haiku {
-            // A 135M model answering from passages loops on one sentence; DRY sampling penalises a
-            // repeated run of tokens (measured with `twin eval`, README "The local panes").
-            cmd.args(["--dry-multiplier", "0.8"]);
-        }
         if let Some(adapter) = lora {
             cmd.arg("--lora").arg(adapter);
         }

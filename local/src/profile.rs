@@ -11,11 +11,14 @@ use serde_json::{Value, json};
 pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n"];
 
 /// Stop sequences for the tiny retrieval model: no blank-line stop, since SmolLM2 often opens with a
-/// line such as "The answer is:" and a blank line (stopping there left nothing; measured in the README).
-pub const SMALL_RETRIEVAL_STOPS: &[&str] = &["<", "model\n"];
+/// line such as "The answer is:" and a blank line (stopping there left nothing; measured in the README);
+/// and the plain layout's own labels and passage numbers, which it echoes (`[3] Title: …`, at the start
+/// too: an answer cut to nothing there is an `empty_answer` the reader can ask again).
+pub const SMALL_RETRIEVAL_STOPS: &[&str] =
+    &["<", "model\n", "[", "Question:", "Coverage:", "Passages:"];
 
 /// Settings for a retrieval backend answered by a tiny local model: three passages in the numbered layout
-/// (no XML attributes to echo), a low temperature, 120 tokens. Three, not two: two passages of one post
+/// (plain text, no markup to echo), a low temperature, 120 tokens. Three, not two: two passages of one post
 /// can fill two slots and push the post that answers (the knowledge probe's) out of the sources.
 pub fn small_retrieval_profile() -> Value {
     json!({"passages": 3, "passage_format": "numbered", "temperature": 0.2, "max_tokens": 120,

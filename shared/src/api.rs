@@ -38,10 +38,12 @@ pub struct BackendInfo {
     pub retrieval: bool,
     /// Whether the backend sleeps and needs waking (`/api/warm`).
     pub cold_start: bool,
-    /// What its answers are made from, so a saved answer can be told apart from one made after a change:
-    /// `c<content>-p<prompt>-b<backend>`, three CRC-32s in hex of the index blob, the system prompt the
-    /// backend gets (persona and rules) and its settings (model, URL, sampling; no secret values). Absent
-    /// from workers that predate it.
+    /// What its answers are made from, as far as the worker knows, so a saved answer can be told apart
+    /// from one made after a change: `c<content>-p<prompt>-b<backend>`, three CRC-32s in hex of the
+    /// indexed passages, the prompt it is sent (system prompt and the layout of the reader's turn) and
+    /// the settings that shape an answer (model id, tokens, sampling, stops; not the URL or any secret).
+    /// The model server's own settings and the retrieval code are not in it. Absent from workers that
+    /// predate it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
 }

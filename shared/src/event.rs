@@ -89,7 +89,8 @@ pub struct Done {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEvent {
     /// Stable code: `rate_limited`, `upstream_overloaded`, `upstream_error`, `upstream_unavailable`,
-    /// `upstream_timeout`, `upstream_protocol`, `gpu_unavailable`, `not_configured`.
+    /// `upstream_timeout`, `upstream_protocol`, `upstream_dropped`, `empty_answer`, `gpu_unavailable`,
+    /// `not_configured` (the README lists every code).
     pub code: String,
     pub message: String,
     /// Whether asking again may work.

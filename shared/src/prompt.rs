@@ -16,7 +16,9 @@ pub enum PassageFormat {
     /// lines, then `Question: …`, and a plain voice guide in the system prompt. A tiny model opens its
     /// answer by echoing any tag it is shown (SmolLM2 began with `<voice_guide>` or `<question>` and its
     /// `<` stop cut the answer to nothing, 4 times in 10). Reader and passage text is folded onto one line
-    /// each, so only the worker's own labels ever start a line.
+    /// each, so only the worker's own labels ever start a line; the same words can still appear inside
+    /// a line, which a tiny model may not tell apart. For local small models: the tagged layout, whose
+    /// coverage line no text can reproduce, is the one for a production model.
     Numbered,
 }
 

@@ -4,7 +4,9 @@
 use crate::PERSONA;
 use serde::Deserialize;
 use twin_shared::BackendInfo;
-use twin_shared::prompt::{PassageFormat, brief_system_prompt, system_prompt_as};
+use twin_shared::prompt::{
+    PassageFormat, PromptPassage, Retrieved, brief_system_prompt, system_prompt_as, user_turn_as,
+};
 use worker::Env;
 
 /// Which wire protocol a backend speaks.
@@ -87,10 +89,34 @@ fn default_passages() -> usize {
 impl Backend {
     /// What readers may see of it, with the fingerprint of what its answers are made from.
     pub fn info(&self, author: &str) -> BackendInfo {
-        let content = crate::retrieval::content_checksum();
-        let prompt = crc32fast::hash(self.system_prompt(author).as_bytes());
-        // Every setting as parsed (the secret is a name, never its value).
-        let settings = crc32fast::hash(format!("{self:?}").as_bytes());
+        let content = crate::retrieval::content_id();
+        let mut prompt = crc32fast::Hasher::new();
+        prompt.update(self.system_prompt(author).as_bytes());
+        // The reader's turn as this backend lays it out, on a fixed sample.
+        let sample = [PromptPassage {
+            title: "T".into(),
+            url: "u".into(),
+            date: "d".into(),
+            text: "x\ny".into(),
+        }];
+        prompt.update(user_turn_as("q?", Retrieved::Thin(&sample), self.passage_format).as_bytes());
+        let prompt = prompt.finalize();
+        // The settings that shape an answer. Not the URL (a local server's port changes every start, and
+        // a URL may carry a credential), nor the label and subtitle (words for readers).
+        let settings = crc32fast::hash(
+            format!(
+                "{:?} {} {} {:?} {} {} {:?} {:?}",
+                self.provider,
+                self.model,
+                self.max_tokens,
+                self.temperature,
+                self.retrieval,
+                self.passages,
+                self.stop,
+                self.brief_system
+            )
+            .as_bytes(),
+        );
         BackendInfo {
             id: self.id.clone(),
             label: self.label.clone(),

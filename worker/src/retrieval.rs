@@ -9,9 +9,12 @@ use twin_shared::{Coverage, Source};
 static BLOB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../build/index.blob"));
 static INDEX: OnceLock<Result<PackedIndex, String>> = OnceLock::new();
 
-/// The embedded index's checksum: an identity of the content the worker answers from.
-pub fn content_checksum() -> u32 {
-    twin_index::blob::stored_checksum(BLOB).unwrap_or(0)
+static CONTENT_ID: OnceLock<u32> = OnceLock::new();
+
+/// The identity of the content the embedded index was built from (0 for a blob that predates it), read
+/// once per isolate.
+pub fn content_id() -> u32 {
+    *CONTENT_ID.get_or_init(|| twin_index::blob::content_id(BLOB).unwrap_or(0))
 }
 
 /// The opened index, or why it could not be opened.

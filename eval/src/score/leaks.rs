@@ -13,6 +13,18 @@ pub const MARKERS: &[&str] = &[
     "<|im_start|>",
     "<|im_end|>",
     "<|endoftext|>",
+    // The plain (numbered) layout escapes `<`, `>` and `&`; an entity in an answer is that escaping echoed.
+    "&lt;",
+    "&gt;",
+];
+
+/// Labels the plain (numbered) layout starts its lines with: an answer line that starts with one echoes it.
+pub const PLAIN_LABELS: &[&str] = &[
+    "Passages:",
+    "Question:",
+    "Coverage:",
+    "Voice guide:",
+    "Rules:",
 ];
 
 /// The markers an answer contains; a line that is only `model` or `user` (a turn marker whose tags were
@@ -30,6 +42,21 @@ pub fn leaks(answer: &str) -> Vec<String> {
     {
         found.push("a bare turn-marker line".into());
     }
+    for label in PLAIN_LABELS {
+        if answer.lines().any(|l| l.trim_start().starts_with(label)) {
+            found.push(format!("a line starting `{label}`"));
+        }
+    }
+    // `[1] Title: ...`: a passage of the plain layout, quoted whole.
+    if answer.lines().any(|l| {
+        let l = l.trim_start();
+        l.starts_with('[')
+            && l[1..]
+                .find(']')
+                .is_some_and(|end| end > 0 && l[1..1 + end].chars().all(|c| c.is_ascii_digit()))
+    }) {
+        found.push("a line starting with a passage number".into());
+    }
     found
 }
 
@@ -46,11 +73,22 @@ mod tests {
         );
         assert_eq!(leaks("Tea.\nmodel\nCoffee."), ["a bare turn-marker line"]);
         assert_eq!(leaks("</PASSAGES>"), ["</passage"]);
+        assert_eq!(
+            leaks("The answer:\n[3] The Limpet: a pressure sensor"),
+            ["a line starting with a passage number"]
+        );
+        assert_eq!(
+            leaks("Question: What sensor?\nA pressure sensor &lt;b&gt;"),
+            ["&lt;", "&gt;", "a line starting `Question:`"]
+        );
     }
 
     #[test]
     fn ordinary_answers_are_clean() {
         assert!(leaks("Tea. The model of a kettle matters; the user manual does not.").is_empty());
         assert!(leaks("I wrote about it in a passage of my post on salt air.").is_empty());
+        assert!(
+            leaks("The question: which coverage? See [my post] and [1 of 3] (a & b).").is_empty()
+        );
     }
 }
