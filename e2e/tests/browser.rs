@@ -113,7 +113,9 @@ async fn knowledge_probe_streams_into_both_panes(ctx: &Ctx) {
         "{hrefs}"
     );
     for pane in ["rag", "tuned"] {
-        wait_for(page, &format!("(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={pane}]'); return p.querySelector('.a').textContent.trim().length > 0 && !!p.querySelector('.copy'); }})()"), Duration::from_secs(90), &format!("the {pane} answer")).await;
+        // The local SmolLM2 may end without a word (`empty_answer`); a reader would try again.
+        common::answer_finished(page, pane, 2, Duration::from_secs(90)).await;
+        wait_for(page, &format!("(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={pane}]'); return p.querySelector('.a').textContent.trim().length > 0 && !!p.querySelector('.copy'); }})()"), Duration::from_secs(5), &format!("the {pane} answer")).await;
     }
     let tuned = eval(
         page,

@@ -73,48 +73,9 @@ async fn probe(ctx: &Ctx, id: &str, rag_links: Option<&'static str>) {
     )
     .await;
     for backend in ["rag", "tuned"] {
-        let done = format!(
-            "(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={backend}]'); return !!p.querySelector('.copy') || !!p.querySelector('.error'); }})()"
-        );
-        wait_for(
-            page,
-            &done,
-            Duration::from_secs(180),
-            &format!("the {backend} answer to the {id} probe"),
-        )
-        .await;
         // A tiny model sometimes ends its turn before saying anything (`empty_answer`): the reader gets
         // "Try again", and so does this test, at most twice.
-        for _ in 0..2 {
-            let retry =
-                format!("{ROOT}.querySelector('.pane[data-backend={backend}] .error .retry')");
-            if eval(page, &format!("!!{retry}")).await != serde_json::Value::Bool(true) {
-                break;
-            }
-            let why = eval(
-                page,
-                &format!(
-                    "{ROOT}.querySelector('.pane[data-backend={backend}] .error').textContent"
-                ),
-            )
-            .await;
-            println!("  {id} · {backend}: {why}; trying again");
-            eval(page, &format!("{retry}.click()")).await;
-            wait_for(
-                page,
-                &format!("!{ROOT}.querySelector('.pane[data-backend={backend}] .error')"),
-                Duration::from_secs(10),
-                "the retry to start",
-            )
-            .await;
-            wait_for(
-                page,
-                &done,
-                Duration::from_secs(180),
-                &format!("the {backend} answer to the {id} probe"),
-            )
-            .await;
-        }
+        common::answer_finished(page, backend, 2, Duration::from_secs(180)).await;
         let shown = pane(page, backend).await;
         println!("  {id} · {backend}: {:?}", shown.answer.trim());
         if !shown.sources.is_empty() {

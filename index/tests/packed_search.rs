@@ -53,7 +53,11 @@ fn builds_are_deterministic_in_what_they_answer() {
 fn the_content_id_names_the_passages_not_the_build() {
     let c = read_content(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content"));
     let again = build_blob(&c.passages, &mut |_| {}).expect("build");
-    assert_ne!(again, demo_blob(), "index files differ between builds (random segment ids)");
+    assert_ne!(
+        again,
+        demo_blob(),
+        "index files differ between builds (random segment ids)"
+    );
     let id = twin_index::blob::content_id(demo_blob()).expect("a content id in the blob");
     assert_eq!(twin_index::blob::content_id(&again), Some(id));
     assert_eq!(twin_index::build::content_id(&c.passages), id);

@@ -138,6 +138,34 @@ pub async fn wait_for(page: &Page, js: &str, timeout: Duration, what: &str) -> D
     }
 }
 
+/// Waits until `backend`'s pane has finished its answer (a Copy button or an error); when it failed with
+/// "Try again" (a tiny model that ended without a word: `empty_answer`), clicks it as a reader would, at
+/// most `retries` times.
+pub async fn answer_finished(page: &Page, backend: &str, retries: usize, timeout: Duration) {
+    let pane = format!("{ROOT}.querySelector('.pane[data-backend={backend}]')");
+    let done = format!(
+        "(() => {{ const p = {pane}; return !!p.querySelector('.copy') || !!p.querySelector('.error'); }})()"
+    );
+    wait_for(page, &done, timeout, &format!("the {backend} answer")).await;
+    for _ in 0..retries {
+        let retry = format!("{pane}.querySelector('.error .retry')");
+        if eval(page, &format!("!!{retry}")).await != Value::Bool(true) {
+            return;
+        }
+        let why = eval(page, &format!("{pane}.querySelector('.error').textContent")).await;
+        println!("  {backend}: {why}; trying again");
+        eval(page, &format!("{retry}.click()")).await;
+        wait_for(
+            page,
+            &format!("!{pane}.querySelector('.error')"),
+            Duration::from_secs(10),
+            "the retry to start",
+        )
+        .await;
+        wait_for(page, &done, timeout, &format!("the {backend} answer")).await;
+    }
+}
+
 /// Navigates to `url` and waits until the widget shows its panes and probe buttons.
 pub async fn open(page: &Page, url: &str) {
     page.goto(url).await.expect("navigate");

@@ -130,7 +130,8 @@ pub struct Voice {
     /// Function-word cosine to the author minus to the neutral reference (before the discount for a short
     /// text).
     pub function_words: f64,
-    /// Character 3-gram cosine to the author minus to the neutral reference.
+    /// Character 3-gram cosine to the author minus to the neutral reference (before the discount for a
+    /// short text).
     pub char_grams: f64,
     /// +1 all in the author's spelling, -1 all in the other, 0 none or mixed evenly.
     pub spelling: f64,
@@ -306,7 +307,15 @@ mod tests {
         // Four author-like function words: a strong cosine, but four words.
         let short = m.score("I like the shed.");
         assert!(short.function_words > 0.1, "{short:?}");
-        // Undiscounted, these measures would give 1 / (1 + e^(-3 * 4 * 0.7)) > 0.99.
+        // The same measures undiscounted would say "surely the author".
+        let undiscounted = 1.0
+            / (1.0
+                + (-SLOPE
+                    * (W_FUNCTION * short.function_words
+                        + W_GRAMS * short.char_grams
+                        + W_SENTENCE * short.sentence_length))
+                    .exp());
+        assert!(undiscounted > 0.95, "{undiscounted}");
         assert!(short.score < 0.8, "{short:?}");
         // The same words at length carry more weight.
         let long = m.score(&"I like the shed. I tried it and it did not work. ".repeat(6));
