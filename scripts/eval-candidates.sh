@@ -23,8 +23,8 @@ OMP_WAIT_POLICY=passive "$server" -m "$models/SmolLM2-135M-Instruct.Q4_1.gguf" -
 OMP_WAIT_POLICY=passive "$server" -m "$models/gemma-3-270m-q4_k_m.gguf" --host 127.0.0.1 --port 9102 \
   -c 4096 -t 2 --parallel 2 --no-webui --jinja --chat-template-file finetune/chat_template.jinja \
   --lora finetune/adapter/twin-lora.gguf >build/logs/candidates/gemma.log 2>&1 & pids+=($!)
-# SmolLM2 again with DRY sampling (the repetition penalty the demo's retrieval pane runs with), only for
-# a candidate file that asks for it: three servers on two cores would skew every latency column.
+# SmolLM2 again with DRY sampling (llama.cpp's repetition penalty; measured and not shipped), only for a
+# candidate file that asks for it: three servers on two cores would skew every latency column.
 if grep -q '{smollm2-dry}' "$file"; then
   OMP_WAIT_POLICY=passive "$server" -m "$models/SmolLM2-135M-Instruct.Q4_1.gguf" --host 127.0.0.1 --port 9103 \
     -c 4096 -t 2 --parallel 2 --no-webui --dry-multiplier 0.8 >build/logs/candidates/smollm2-dry.log 2>&1 & pids+=($!)

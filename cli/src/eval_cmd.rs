@@ -72,8 +72,9 @@ pub struct Args {
     #[arg(long, num_args = 2, value_names = ["RUN_A", "RUN_B"])]
     compare: Option<Vec<PathBuf>>,
     /// Score the answers already in a run folder again with this twin's scorers and rewrite its reports,
-    /// asking nothing (after a scorer changed; the answers are scored against what they were asked
-    /// with).
+    /// asking nothing (after a scorer changed): the backends its meta.json lists, every answer in their
+    /// traces whatever fingerprint it carries, each against the expectations stored with it and the
+    /// corpus in --content. The judge's section of report.md is not rewritten (judge.json stays).
     #[arg(long, value_name = "RUN", conflicts_with = "compare")]
     rescore: Option<PathBuf>,
 }
@@ -98,7 +99,7 @@ fn write_reports(
     write("report.html", report_html::html(summary, scores))
 }
 
-/// `--rescore RUN`: every backend's traces in the folder, scored now.
+/// `--rescore RUN`: the traces of every backend in the folder's meta.json, scored now.
 fn rescore(dir: &Path, args: &Args) -> anyhow::Result<ExitCode> {
     let meta = read_meta(dir)?.with_context(|| {
         format!(

@@ -80,8 +80,10 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
                 assert!(x.ttft_ms.is_some());
             }
             assert!(x.total_ms >= x.ttft_ms.unwrap_or(0));
-            assert!(x.output_tokens.is_some(), "{b}: no usage");
-            assert!(x.stop_reason.is_some());
+            if x.error.is_none() {
+                assert!(x.output_tokens.is_some(), "{b}: no usage");
+                assert!(x.stop_reason.is_some());
+            }
         }
     }
     // Retrieval backends send a `sources` event for every question, each source with its level, and
@@ -225,7 +227,14 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
     let verdicts =
         twin_eval::judge::judge_run(&judge, &traces, "Dry and warm.", &spec.out, &|_, _| {})
             .expect("judge");
-    assert_eq!(verdicts.len(), chosen.len() * BACKENDS.len());
+    // Failed answers (the real model's `empty_answer`) are not judged.
+    let answered = traces
+        .values()
+        .flatten()
+        .filter(|t| t.error.is_none())
+        .count();
+    assert!(answered >= chosen.len() * (BACKENDS.len() - 1));
+    assert_eq!(verdicts.len(), answered);
     assert!(
         verdicts.iter().all(|v| v.grounded.is_some()),
         "{verdicts:?}"
@@ -301,6 +310,7 @@ fn a_small_eval_run_scores_known_answerers_the_right_way_round() {
             "{f}"
         );
         assert_eq!(parts[0], &prints[0][..9], "one content for every backend");
+        assert_ne!(parts[0], "c00000000", "the blob carries its content id");
     }
     let (status, config) = Client::new(&stack.url, "192.0.2.77").get_json("/api/config");
     assert_eq!(status, 200);

@@ -14,8 +14,16 @@ pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n"];
 /// line such as "The answer is:" and a blank line (stopping there left nothing; measured in the README);
 /// and the plain layout's own labels and passage numbers, which it echoes (`[3] Title: …`, at the start
 /// too: an answer cut to nothing there is an `empty_answer` the reader can ask again).
-pub const SMALL_RETRIEVAL_STOPS: &[&str] =
-    &["<", "model\n", "[", "Question:", "Coverage:", "Passages:"];
+pub const SMALL_RETRIEVAL_STOPS: &[&str] = &[
+    "<",
+    "model\n",
+    "[",
+    "Question:",
+    "Coverage:",
+    "Passages:",
+    "Voice guide:",
+    "Rules:",
+];
 
 /// Settings for a retrieval backend answered by a tiny local model: three passages in the numbered layout
 /// (plain text, no markup to echo), a low temperature, 120 tokens. Three, not two: two passages of one post

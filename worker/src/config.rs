@@ -99,7 +99,14 @@ impl Backend {
             date: "d".into(),
             text: "x\ny".into(),
         }];
-        prompt.update(user_turn_as("q?", Retrieved::Thin(&sample), self.passage_format).as_bytes());
+        for retrieved in [
+            Retrieved::Off,
+            Retrieved::Covered(&sample),
+            Retrieved::Thin(&sample),
+            Retrieved::Nothing,
+        ] {
+            prompt.update(user_turn_as("q?", retrieved, self.passage_format).as_bytes());
+        }
         let prompt = prompt.finalize();
         // The settings that shape an answer. Not the URL (a local server's port changes every start, and
         // a URL may carry a credential), nor the label and subtitle (words for readers).

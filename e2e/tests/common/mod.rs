@@ -154,10 +154,15 @@ pub async fn answer_finished(page: &Page, backend: &str, retries: usize, timeout
         }
         let why = eval(page, &format!("{pane}.querySelector('.error').textContent")).await;
         println!("  {backend}: {why}; trying again");
-        eval(page, &format!("{retry}.click()")).await;
+        // Mark the failure shown now, so a new one (a fast second failure) is told apart from it.
+        eval(
+            page,
+            &format!("{pane}.querySelector('.error').dataset.seen = '1'; {retry}.click()"),
+        )
+        .await;
         wait_for(
             page,
-            &format!("!{pane}.querySelector('.error')"),
+            &format!("!{pane}.querySelector('.error[data-seen]')"),
             Duration::from_secs(10),
             "the retry to start",
         )
