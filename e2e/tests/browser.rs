@@ -431,9 +431,7 @@ fn main() {
     let root = Stack::root();
     let dist = root.join("dist/widget");
     if !dist.join("post.html").is_file() {
-        eprintln!("the widget is not built: run scripts/build-widget.sh");
-        println!("0 passed, 1 failed");
-        std::process::exit(1);
+        common::setup_failed("the widget is not built: run scripts/build-widget.sh");
     }
     let site = root.join("build/e2e-site");
     let shots = root.join("build/screenshots");
@@ -453,14 +451,7 @@ fn main() {
         site_root: Some(site),
         ..Default::default()
     };
-    let demo = match Demo::start(&root, &opts) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("could not start the demo stack: {e}");
-            println!("0 passed, 1 failed");
-            std::process::exit(1);
-        }
-    };
+    let demo = common::start_demo(&root, &opts);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let tally = rt.block_on(async move {
         let chromium = Chromium::launch().await;

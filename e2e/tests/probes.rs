@@ -118,15 +118,14 @@ async fn probe(ctx: &Ctx, id: &str, rag_links: Option<&'static str>) {
 fn main() {
     let root = Stack::root();
     if !root.join("dist/widget/post.html").is_file() {
-        eprintln!("the widget is not built: run scripts/build-widget.sh");
-        println!("0 passed, 1 failed");
-        std::process::exit(1);
+        common::setup_failed("the widget is not built: run scripts/build-widget.sh");
     }
     let lora = root.join("finetune/adapter/twin-lora.gguf");
     if !lora.is_file() {
-        eprintln!("the committed adapter is missing: {}", lora.display());
-        println!("0 passed, 1 failed");
-        std::process::exit(1);
+        common::setup_failed(format!(
+            "the committed adapter is missing: {}",
+            lora.display()
+        ));
     }
     let shots = root.join("build/screenshots");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
@@ -136,14 +135,7 @@ fn main() {
         gpu_lora: Some(lora),
         ..Default::default()
     };
-    let demo = match Demo::start(&root, &opts) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("could not start the demo stack: {e}");
-            println!("0 passed, 1 failed");
-            std::process::exit(1);
-        }
-    };
+    let demo = common::start_demo(&root, &opts);
     for line in &demo.answering {
         println!("  {line}");
     }

@@ -190,6 +190,19 @@ pub async fn screenshot(page: &Page, dir: &Path, name: &str) {
     println!("  screenshot: {}", path.display());
 }
 
+/// Ends a test binary whose set-up failed the way its harness reports (`0 passed, 1 failed`), naming why.
+pub fn setup_failed(why: impl std::fmt::Display) -> ! {
+    eprintln!("{why}");
+    println!("0 passed, 1 failed");
+    std::process::exit(1);
+}
+
+/// Starts the demo stack with `opts`, or ends the binary naming why it could not.
+pub fn start_demo(root: &Path, opts: &twin_local::demo::DemoOptions) -> twin_local::demo::Demo {
+    twin_local::demo::Demo::start(root, opts)
+        .unwrap_or_else(|e| setup_failed(format!("could not start the demo stack: {e}")))
+}
+
 /// Counts passed and failed checks, one line each, the way libtest prints them.
 #[derive(Default)]
 pub struct Tally {
