@@ -31,6 +31,49 @@ pub struct Args {
     /// posts), with the words the query kept, so stemming and stop words can be checked against them.
     #[arg(long)]
     misses: bool,
+    /// Also measure synonym expansion from WordNet (the `thesaurus` crate). Needs a build with
+    /// `--features synonyms`.
+    #[arg(long)]
+    synonyms: bool,
+}
+
+/// BM25 as shipped plus WordNet synonyms, at two weights fixed before measuring (not tuned on either half).
+#[cfg(feature = "synonyms")]
+fn synonym_variants() -> Vec<(String, QueryOptions)> {
+    // `thesaurus::synonyms` copies the whole dictionary on every call; copy it once.
+    static DICT: std::sync::OnceLock<HashMap<String, Vec<String>>> = std::sync::OnceLock::new();
+    fn wordnet(word: &str) -> Vec<String> {
+        DICT.get_or_init(thesaurus::dict)
+            .get(word)
+            .cloned()
+            .unwrap_or_default()
+    }
+    [(0.3, 3), (0.6, 5)]
+        .into_iter()
+        .map(|(weight, per_word)| {
+            let options = QueryOptions {
+                synonyms: Some(twin_index::Synonyms {
+                    name: "wordnet",
+                    lookup: wordnet,
+                    weight,
+                    per_word,
+                }),
+                ..QueryOptions::SHIPPED
+            };
+            (
+                format!(
+                    "+ spellings + typos + WordNet synonyms ({per_word} a word, weight {weight})"
+                ),
+                options,
+            )
+        })
+        .collect()
+}
+
+/// Without the `synonyms` feature (refused up front in [`run`]).
+#[cfg(not(feature = "synonyms"))]
+fn synonym_variants() -> Vec<(String, QueryOptions)> {
+    Vec::new()
 }
 
 /// The dense baseline's and the hybrid's rows.
@@ -183,6 +226,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "this twin was built without the dense baseline; run `cargo run --release -p twin --features dense -- eval retrieval --dense`"
         );
     }
+    if args.synonyms && !cfg!(feature = "synonyms") {
+        bail!(
+            "this twin was built without WordNet; run `cargo run --release -p twin --features synonyms -- eval retrieval --synonyms`"
+        );
+    }
     let c = read_content(&args.content);
     if !c.diagnostics.is_empty() {
         for d in &c.diagnostics {
@@ -208,10 +256,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let heldout = rows(&heldout_outcomes);
     let tune = rows(&measure(&eval.answerable, &search).map_err(anyhow::Error::msg)?);
     let mut compared: Vec<Compared> = Vec::new();
-    for (name, options) in variants() {
+    let extra = if args.synonyms {
+        synonym_variants()
+    } else {
+        Vec::new()
+    };
+    let all = variants()
+        .into_iter()
+        .map(|(n, o)| (n.to_string(), o))
+        .chain(extra);
+    for (name, options) in all {
         let s = bm25_with(&index, options);
         compared.push(Compared {
-            name: name.to_string(),
+            name,
             shipped: options == QueryOptions::SHIPPED,
             heldout: rows(&measure(&eval.heldout_answerable, &s).map_err(anyhow::Error::msg)?),
             tune: rows(&measure(&eval.answerable, &s).map_err(anyhow::Error::msg)?),

@@ -121,10 +121,13 @@ fn main() {
         "retrieval inside the worker: /api/search {search:.2} ms vs /api/health {health:.2} ms (median of 40) → retrieval ≈ {:.2} ms",
         search - health
     );
-    // Every held-out question once (typos, chatty ones, unknown words: the typo correction's work), k = 5
-    // as a backend asks, plus coverage: the spread of retrieval time inside workerd. workerd's clock
-    // stands still during CPU work, so this is each request's round trip minus the median health round
-    // trip.
+    // Every held-out question (typos, chatty ones, unknown words: the typo correction's work), k = 5 as a
+    // backend asks, plus coverage: the spread of retrieval time inside workerd. workerd's clock stands
+    // still during CPU work, so this is each request's round trip minus the median health round trip.
+    // Each question is asked REPEATS times, in rounds over the whole set: the first round is what one
+    // reader sees (transport and scheduling jitter included); the median per question is the search's
+    // own cost, as the native bench measures it.
+    const REPEATS: usize = 7;
     let eval = twin_shared::EvalSet::read(&Stack::root().join("content/eval")).expect("eval sets");
     let questions: Vec<&str> = eval
         .heldout_answerable
@@ -136,24 +139,35 @@ fn main() {
                 .map(|q| q.question.as_str()),
         )
         .collect();
-    let mut spent = Vec::new();
-    for (i, q) in questions.iter().enumerate() {
-        let c = Client::new(&stack.url, &format!("198.18.{}.{}", i / 250, 1 + i % 250));
-        let path = format!("/api/search?k=5&q={}", encode(q));
-        let s = Instant::now();
-        let (status, _) = c.get_json(&path);
-        assert_eq!(status, 200, "{path}");
-        spent.push((s.elapsed().as_secs_f64() * 1e3 - health).max(0.0));
+    let mut spent = vec![Vec::new(); questions.len()];
+    for round in 0..REPEATS {
+        for (i, q) in questions.iter().enumerate() {
+            let n = round * questions.len() + i;
+            let c = Client::new(&stack.url, &format!("198.18.{}.{}", n / 250, 1 + n % 250));
+            let path = format!("/api/search?k=5&q={}", encode(q));
+            let s = Instant::now();
+            let (status, _) = c.get_json(&path);
+            assert_eq!(status, 200, "{path}");
+            spent[i].push((s.elapsed().as_secs_f64() * 1e3 - health).max(0.0));
+        }
     }
-    let at = |p: f64| twin_eval::stats::quantile(&spent, p).unwrap_or(f64::NAN);
-    println!(
-        "retrieval inside the worker over {} held-out questions (each search's round trip minus the median health round trip, so transport jitter counts too): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
-        spent.len(),
-        at(0.5),
-        at(0.9),
-        at(0.99),
-        at(1.0)
-    );
+    let first: Vec<f64> = spent.iter().map(|t| t[0]).collect();
+    let per_question: Vec<f64> = spent.into_iter().map(median).collect();
+    for (label, times) in [
+        ("each asked once".to_string(), &first),
+        (format!("median of {REPEATS} per question"), &per_question),
+    ] {
+        let at = |p: f64| twin_eval::stats::quantile(times, p).unwrap_or(f64::NAN);
+        println!(
+            "retrieval inside the worker over {} held-out questions, {} (round trip minus the median health round trip): p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            times.len(),
+            label,
+            at(0.5),
+            at(0.9),
+            at(0.99),
+            at(1.0)
+        );
+    }
 
     let build = Stack::root().join("worker/build");
     let (js, wasm) = (build.join("index.js"), build.join("index_bg.wasm"));

@@ -188,6 +188,7 @@ pub fn variants() -> Vec<(&'static str, QueryOptions)> {
                 spelling: true,
                 typos: true,
                 feedback: None,
+                synonyms: None,
             },
         ),
         (
@@ -196,6 +197,7 @@ pub fn variants() -> Vec<(&'static str, QueryOptions)> {
                 spelling: true,
                 typos: true,
                 feedback: rm3(3, 10, 0.3),
+                synonyms: None,
             },
         ),
     ]

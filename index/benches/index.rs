@@ -75,20 +75,40 @@ fn report(name: &str, passages: &[Passage], questions: &[String]) {
 /// Rounds over the held-out questions; each question's median is its time.
 const ROUNDS: usize = 15;
 
-/// The worker's search (`search_judged`, 5 passages as Haiku's backend asks) per held-out question: the median of [`ROUNDS`] runs each, then p50 / p90 / p99 / max over questions.
+/// The worker's search (`search_judged`, 5 passages as Haiku's backend asks) per held-out question: the
+/// median of [`ROUNDS`] runs each, then p50 / p90 / p99 / max over questions. Then the same questions
+/// searched plainly (no typo correction, no other spellings, no coverage), to show what those cost.
 fn judged(name: &str, passages: &[Passage], questions: &[String]) {
     let blob = build_blob(passages, &mut |_| {}).expect("build");
     let index = PackedIndex::open_vec(blob).expect("open");
+    percentiles(name, "search_judged (k = 5)", questions, &|q| {
+        std::hint::black_box(index.search_judged(q, 5).expect("search"));
+    });
+    percentiles(
+        name,
+        "plain search (k = 5; no typo correction, spellings or coverage)",
+        questions,
+        &|q| {
+            std::hint::black_box(
+                index
+                    .search_with(q, 5, &twin_index::QueryOptions::PLAIN)
+                    .expect("search"),
+            );
+        },
+    );
+}
+
+/// Times `search` per question (the median of [`ROUNDS`] runs) and prints the percentiles over questions
+/// and the slowest three.
+fn percentiles(name: &str, what: &str, questions: &[String], search: &dyn Fn(&str)) {
     let mut per_question: Vec<(Duration, &str)> = questions
         .iter()
         .map(|q| {
             let mut runs: Vec<Duration> = (0..ROUNDS)
                 .map(|_| {
                     let t = Instant::now();
-                    let r = index.search_judged(q, 5).expect("search");
-                    let spent = t.elapsed();
-                    std::hint::black_box(r);
-                    spent
+                    search(q);
+                    t.elapsed()
                 })
                 .collect();
             runs.sort();
@@ -104,7 +124,7 @@ fn judged(name: &str, passages: &[Passage], questions: &[String]) {
             * 1e3
     };
     println!(
-        "{name}: search_judged (k = 5) over {n} held-out questions (median of {ROUNDS} runs each): p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
+        "{name}: {what} over {n} held-out questions (median of {ROUNDS} runs each): p50 {:.3} ms, p90 {:.3} ms, p99 {:.3} ms, max {:.3} ms",
         pct(0.5),
         pct(0.9),
         pct(0.99),

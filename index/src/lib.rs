@@ -22,5 +22,7 @@ pub mod spelling;
 
 pub use error::IndexError;
 pub use passage::{Kind, Passage};
-pub use query::{Feedback, MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryOptions, question_terms};
+pub use query::{
+    Feedback, MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryOptions, Synonyms, question_terms,
+};
 pub use search::{Hit, PackedIndex};

@@ -39,6 +39,38 @@ pub struct QueryOptions {
     /// Pseudo-relevance feedback (RM3-style): terms weighted by their share of the first search's top
     /// passages are added to the question, weighted down.
     pub feedback: Option<Feedback>,
+    /// Synonym expansion: words a thesaurus gives for a reader's word that the index holds are added as
+    /// its alternatives, weighted down. Measured, not shipped (the README's table).
+    pub synonyms: Option<Synonyms>,
+}
+
+/// A synonym source for query expansion and how much its words weigh against the reader's own.
+#[derive(Clone, Copy)]
+pub struct Synonyms {
+    /// Names the source in reports and comparisons.
+    pub name: &'static str,
+    /// The synonyms of a lowercase word, in the source's order; multi-word entries are skipped.
+    pub lookup: fn(&str) -> Vec<String>,
+    /// What a synonym weighs against the reader's word.
+    pub weight: f32,
+    /// At most this many synonyms (those the index holds) per word.
+    pub per_word: usize,
+}
+
+impl PartialEq for Synonyms {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.weight == other.weight && self.per_word == other.per_word
+    }
+}
+
+impl std::fmt::Debug for Synonyms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Synonyms")
+            .field("name", &self.name)
+            .field("weight", &self.weight)
+            .field("per_word", &self.per_word)
+            .finish()
+    }
 }
 
 /// RM3-style feedback: how many top passages to read, how many terms to add, and their total weight
@@ -56,6 +88,7 @@ impl QueryOptions {
         spelling: false,
         typos: false,
         feedback: None,
+        synonyms: None,
     };
     /// What the worker ships: other spellings and typo correction. RM3 feedback is measured and not
     /// shipped: it doubles the query time and lost recall on long chatty questions (the README's table).
@@ -63,6 +96,7 @@ impl QueryOptions {
         spelling: true,
         typos: true,
         feedback: None,
+        synonyms: None,
     };
 }
 
@@ -168,9 +202,39 @@ pub(crate) fn clauses(question: &str, options: &QueryOptions, df: &DocFreq) -> V
                     alternatives.push((fix, TYPO_WEIGHT));
                 }
             }
+            if let Some(syn) = options.synonyms {
+                add_synonyms(&mut full, &syn, &word, &term, df, &mut alternatives);
+            }
             Clause { term, alternatives }
         })
         .collect()
+}
+
+/// Adds to `alternatives` up to `syn.per_word` single-word synonyms of `word` whose analysed term the
+/// index holds and the clause does not have yet.
+fn add_synonyms(
+    analyzer: &mut TextAnalyzer,
+    syn: &Synonyms,
+    word: &str,
+    term: &str,
+    df: &DocFreq,
+    alternatives: &mut Vec<(String, f32)>,
+) {
+    let mut added = 0;
+    for s in (syn.lookup)(word) {
+        if added >= syn.per_word {
+            break;
+        }
+        if s.contains(|c: char| !c.is_alphabetic()) {
+            continue;
+        }
+        for t in stems(analyzer, &s.to_lowercase()) {
+            if t != term && (df.any_field)(&t) > 0 && !alternatives.iter().any(|(a, _)| *a == t) {
+                alternatives.push((t, syn.weight));
+                added += 1;
+            }
+        }
+    }
 }
 
 /// Unknown words per question looked up as typos: each costs at most 54 × [`MAX_TYPO_CHARS`] + 25
@@ -354,6 +418,54 @@ mod tests {
     }
 
     #[test]
+    fn synonyms_the_index_holds_become_weighted_alternatives() {
+        fn thesaurus(word: &str) -> Vec<String> {
+            let words: &[&str] = if word == "culture" {
+                &[
+                    "civilisation",
+                    "polish",
+                    "starter",
+                    "starters",
+                    "bread starter",
+                ]
+            } else {
+                &[]
+            };
+            words.iter().map(|s| s.to_string()).collect()
+        }
+        let lookups = std::cell::Cell::new(0);
+        let known = table(&["cultur", "starter", "polish"], &lookups);
+        let df = DocFreq {
+            any_field: &known,
+            body: &known,
+        };
+        let syn = |per_word| QueryOptions {
+            synonyms: Some(Synonyms {
+                name: "test",
+                lookup: thesaurus,
+                weight: 0.4,
+                per_word,
+            }),
+            ..QueryOptions::PLAIN
+        };
+        let c = clauses("bread culture", &syn(5), &df);
+        assert_eq!(c[0].alternatives, [], "no synonyms for bread");
+        // "civilisation" is not in the index; "starters" stems to the "starter" already added; the
+        // two-word entry is skipped.
+        assert_eq!(
+            c[1].alternatives,
+            [("polish".to_string(), 0.4), ("starter".to_string(), 0.4)]
+        );
+        let c = clauses("bread culture", &syn(1), &df);
+        assert_eq!(c[1].alternatives, [("polish".to_string(), 0.4)]);
+        assert!(
+            clauses("bread culture", &QueryOptions::PLAIN, &df)[1]
+                .alternatives
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn typos_and_spellings_become_alternatives() {
         let lookups = std::cell::Cell::new(0);
         let known = table(&["sourdough", "starter", "colour"], &lookups);
@@ -365,6 +477,7 @@ mod tests {
             spelling: true,
             typos: true,
             feedback: None,
+            synonyms: None,
         };
         let c = clauses("my sourdoguh startr color", &options, &df);
         let alt = |i: usize| {
@@ -398,6 +511,7 @@ mod tests {
             spelling: true,
             typos: true,
             feedback: None,
+            synonyms: None,
         };
         let hostile: String = (0..40)
             .map(|i| format!("qwertyuiop{} ", (b'a' + (i % 26) as u8) as char))
