@@ -189,7 +189,7 @@ fn table(title: &str, rows: &[Row]) -> String {
 fn print_misses(
     index: &PackedIndex,
     eval: &EvalSet,
-    outcomes: &[twin_eval::retrieval::Outcome],
+    outcomes: &[twin_eval::retrieval::Found],
 ) -> anyhow::Result<()> {
     let missed: Vec<_> = eval
         .heldout_answerable

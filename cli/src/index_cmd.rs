@@ -1,6 +1,5 @@
 //! `twin index`: content → passages → one packed index blob; `--check` only validates the content.
 
-use crate::content_check::check_probes_and_eval;
 use crate::{ContentArg, DEFAULT_BLOB};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -8,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 use twin_index::build::build_blob;
-use twin_index::ingest::read_content;
+use twin_index::ingest::{check_probes_and_eval, read_content};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,11 +24,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let content = read_content(&args.content.content);
-    let mut problems: Vec<String> = content
-        .diagnostics
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let mut problems = content.diagnostics.clone();
     problems.extend(check_probes_and_eval(
         &args.content.content,
         &content.passages,

@@ -1,7 +1,6 @@
 //! `twin`: the command line for a blog's personal twin: check and index the author's content, search it.
 
-mod content_check;
-mod dataset;
+mod dataset_cmd;
 mod demo_cmd;
 mod eval_cmd;
 #[cfg(feature = "dense")]
@@ -38,7 +37,7 @@ enum Command {
     /// Local model servers (llama.cpp) and the fault stand-in, for development and tests.
     Models(models_cmd::Args),
     /// Write the fine-tune dataset (chat JSONL for TRL) from content/.
-    Dataset(dataset::Args),
+    Dataset(dataset_cmd::Args),
     /// Score every backend's answers (knowledge, hallucination, voice, latency, cost) through the worker.
     Eval(eval_cmd::Args),
     /// Run the whole demo: models, the worker under wrangler dev, the demo blog page with the widget.
@@ -60,7 +59,7 @@ fn main() -> ExitCode {
         Command::Search(a) => search_cmd::run(a),
         Command::Models(a) => models_cmd::run(a),
         Command::Demo(a) => demo_cmd::run(a),
-        Command::Dataset(a) => dataset::run(a),
+        Command::Dataset(a) => dataset_cmd::run(a),
         Command::Eval(a) => eval_cmd::run_cmd(a),
     };
     match result {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::Duration;
-use twin_local::{Assets, Fault, LlamaServer, Model, Role, StandIn};
+use twin_local::{Assets, Fault, LlamaServer, Model, Service, StandIn};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -94,8 +94,14 @@ fn up(a: UpArgs) -> anyhow::Result<()> {
         "starting the local model servers (logs in {})",
         a.log_dir.display()
     );
-    let haiku = LlamaServer::start(&assets, Role::Haiku, Model::SmolLm2, None, &a.log_dir)?;
-    let gpu = LlamaServer::start(&assets, Role::Gpu, gpu_model, a.lora.as_deref(), &a.log_dir)?;
+    let haiku = LlamaServer::start(&assets, Service::Haiku, Model::SmolLm2, None, &a.log_dir)?;
+    let gpu = LlamaServer::start(
+        &assets,
+        Service::Gpu,
+        gpu_model,
+        a.lora.as_deref(),
+        &a.log_dir,
+    )?;
     let stand_in = StandIn::start().context("starting the stand-in")?;
     println!(
         "haiku role ({}): {}/v1/messages",

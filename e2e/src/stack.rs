@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use twin_local::profile::{small_retrieval_profile, with_profile};
 use twin_local::wrangler::WranglerDev;
-use twin_local::{Assets, LlamaServer, LocalError, Model, Role, StandIn, free_port};
+use twin_local::{Assets, LlamaServer, LocalError, Model, Service, StandIn, free_port};
 
 /// The Anthropic key the worker is given in tests: it must never come back in a response.
 pub const API_KEY: &str = "sk-test-never-shown-7f3a9c";
@@ -37,7 +37,7 @@ impl Stack {
     pub fn start() -> Result<Stack, LocalError> {
         let logs = Self::root().join("build/logs/e2e");
         let assets = Assets::ensure()?;
-        let llama = LlamaServer::start(&assets, Role::Haiku, Model::SmolLm2, None, &logs)?;
+        let llama = LlamaServer::start(&assets, Service::Haiku, Model::SmolLm2, None, &logs)?;
         let stand_in = StandIn::start()?;
         let dead = format!("http://127.0.0.1:{}", free_port()?);
         let l = llama.base_url();

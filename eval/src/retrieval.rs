@@ -50,9 +50,9 @@ fn ranks(found: &[Option<usize>]) -> Ranks {
     }
 }
 
-/// One question's outcome.
+/// Where one question found its expected post (passage and post ranks), and how long the search took.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
+pub struct Found {
     pub style: String,
     /// 0-based rank of the first passage from an expected post.
     pub passage_rank: Option<usize>,
@@ -78,7 +78,7 @@ pub fn outcome(slugs: &[String], hits: &[Hit]) -> (Option<usize>, Option<usize>)
 pub type Search<'a> = dyn Fn(&str, usize) -> Result<Vec<Hit>, String> + 'a;
 
 /// Searches every question and records where its posts ranked.
-pub fn measure(questions: &[AnswerableQuestion], search: &Search) -> Result<Vec<Outcome>, String> {
+pub fn measure(questions: &[AnswerableQuestion], search: &Search) -> Result<Vec<Found>, String> {
     questions
         .iter()
         .map(|q| {
@@ -86,7 +86,7 @@ pub fn measure(questions: &[AnswerableQuestion], search: &Search) -> Result<Vec<
             let hits = search(&q.question, FETCH)?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             let (passage_rank, post_rank) = outcome(&q.slugs, &hits);
-            Ok(Outcome {
+            Ok(Found {
                 style: q.style().to_string(),
                 passage_rank,
                 post_rank,
@@ -97,8 +97,8 @@ pub fn measure(questions: &[AnswerableQuestion], search: &Search) -> Result<Vec<
 }
 
 /// Rows per style and one for all, in style order.
-pub fn rows(outcomes: &[Outcome]) -> Vec<Row> {
-    let mut groups: BTreeMap<String, Vec<&Outcome>> = BTreeMap::new();
+pub fn rows(outcomes: &[Found]) -> Vec<Row> {
+    let mut groups: BTreeMap<String, Vec<&Found>> = BTreeMap::new();
     for o in outcomes {
         groups.entry(o.style.clone()).or_default().push(o);
     }

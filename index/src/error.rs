@@ -9,7 +9,4 @@ pub enum IndexError {
     /// tantivy refused an operation (corrupt segment, schema mismatch, ...).
     #[error("tantivy: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
-    /// Reading content failed; the message names the file (and line where known).
-    #[error("{0}")]
-    Content(String),
 }

@@ -5,7 +5,7 @@ use crate::profile::{small_retrieval_profile, small_tuned_profile, with_profile}
 use crate::stand_in::StandIn;
 use crate::static_site::StaticSite;
 use crate::wrangler::WranglerDev;
-use crate::{Assets, LlamaServer, LocalError, Model, Role};
+use crate::{Assets, LlamaServer, LocalError, Model, Service};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
@@ -73,7 +73,7 @@ impl Demo {
                        "secret": "ANTHROPIC_API_KEY", "retrieval": true, "max_tokens": 600})
             }
             None => {
-                let s = LlamaServer::start(local()?, Role::Haiku, Model::SmolLm2, None, &logs)?;
+                let s = LlamaServer::start(local()?, Service::Haiku, Model::SmolLm2, None, &logs)?;
                 answering.push(format!(
                     "Retrieval + Haiku: local {} under llama.cpp, standing in for Haiku",
                     Model::SmolLm2.alias()
@@ -105,7 +105,7 @@ impl Demo {
                 let model = opts.gpu_model.unwrap_or(Model::SmolLm2);
                 let s = LlamaServer::start(
                     local()?,
-                    Role::Gpu,
+                    Service::Gpu,
                     model,
                     opts.gpu_lora.as_deref(),
                     &logs,

@@ -26,7 +26,7 @@ pub mod wrangler;
 pub use assets::{Assets, Model};
 pub use error::LocalError;
 pub use health::get_status;
-pub use llama::{LlamaServer, Role};
+pub use llama::{LlamaServer, Service};
 pub use ports::free_port;
 pub use process::ManagedProcess;
 pub use stand_in::{Fault, StandIn};

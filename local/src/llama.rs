@@ -22,19 +22,19 @@ pub fn chat_template() -> PathBuf {
 
 /// Which production service a local server stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub enum Service {
     /// Claude Haiku behind the Anthropic Messages API (`/v1/messages`).
     Haiku,
     /// The fine-tuned Gemma on the scale-to-zero GPU (`/v1/chat/completions`).
     Gpu,
 }
 
-impl Role {
+impl Service {
     /// Short name for logs.
     pub fn name(self) -> &'static str {
         match self {
-            Role::Haiku => "haiku",
-            Role::Gpu => "gpu",
+            Service::Haiku => "haiku",
+            Service::Gpu => "gpu",
         }
     }
 }
@@ -44,7 +44,7 @@ impl Role {
 pub struct LlamaServer {
     process: ManagedProcess,
     port: u16,
-    role: Role,
+    role: Service,
     model: Model,
     log: PathBuf,
 }
@@ -54,7 +54,7 @@ impl LlamaServer {
     /// until `/health` answers 200.
     pub fn start(
         assets: &Assets,
-        role: Role,
+        role: Service,
         model: Model,
         lora: Option<&Path>,
         log_dir: &Path,
@@ -105,7 +105,7 @@ impl LlamaServer {
     }
 
     /// The role it plays.
-    pub fn role(&self) -> Role {
+    pub fn role(&self) -> Service {
         self.role
     }
 

@@ -7,7 +7,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::time::Duration;
 use support::*;
-use twin_local::{Assets, LlamaServer, Model, Role};
+use twin_local::{Assets, LlamaServer, Model, Service};
 
 fn answer(server: &LlamaServer, question: &str) -> String {
     let rt = tokio::runtime::Runtime::new().expect("rt");
@@ -38,11 +38,18 @@ fn the_committed_adapter_loads_and_changes_the_voice_probe_answer() {
     let assets = Assets::ensure().expect("assets");
     let logs = std::env::temp_dir().join("twin-test-logs");
     let question = "Tea or coffee?";
-    let base = LlamaServer::start(&assets, Role::Gpu, Model::Gemma270m, None, &logs).expect("base");
+    let base =
+        LlamaServer::start(&assets, Service::Gpu, Model::Gemma270m, None, &logs).expect("base");
     let before = answer(&base, question);
     drop(base);
-    let tuned = LlamaServer::start(&assets, Role::Gpu, Model::Gemma270m, Some(&adapter), &logs)
-        .expect("tuned");
+    let tuned = LlamaServer::start(
+        &assets,
+        Service::Gpu,
+        Model::Gemma270m,
+        Some(&adapter),
+        &logs,
+    )
+    .expect("tuned");
     let after = answer(&tuned, question);
     let log = std::fs::read_to_string(tuned.log()).unwrap_or_default();
     assert!(

@@ -8,7 +8,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
 use support::*;
-use twin_local::{Assets, LlamaServer, Model, Role};
+use twin_local::{Assets, LlamaServer, Model, Service};
 
 fn log_dir() -> PathBuf {
     std::env::temp_dir().join("twin-test-logs")
@@ -68,7 +68,7 @@ fn report(label: &str, c: &Collected, deltas: usize) {
     );
 }
 
-fn check_model(role: Role, model: Model) {
+fn check_model(role: Service, model: Model) {
     let assets = Assets::ensure().expect("llama-server and weights");
     let server = LlamaServer::start(&assets, role, model, None, &log_dir()).expect("server starts");
     let pid = server.pid();
@@ -118,19 +118,19 @@ fn check_model(role: Role, model: Model) {
 
 #[test]
 fn smollm2_streams_both_protocols() {
-    check_model(Role::Haiku, Model::SmolLm2);
+    check_model(Service::Haiku, Model::SmolLm2);
 }
 
 #[test]
 fn gemma_270m_streams_both_protocols() {
-    check_model(Role::Gpu, Model::Gemma270m);
+    check_model(Service::Gpu, Model::Gemma270m);
 }
 
 #[test]
 fn a_missing_model_file_fails_with_the_log_tail() {
     let mut assets = Assets::ensure().expect("assets");
     assets.models_dir = PathBuf::from("/nonexistent");
-    let err = LlamaServer::start(&assets, Role::Haiku, Model::SmolLm2, None, &log_dir())
+    let err = LlamaServer::start(&assets, Service::Haiku, Model::SmolLm2, None, &log_dir())
         .expect_err("no weights");
     let msg = err.to_string();
     assert!(msg.contains("not ready") && msg.contains("exited"), "{msg}");

@@ -1,7 +1,7 @@
 //! The worker's other JSON shapes: errors before a stream starts, `/api/config`, `/api/search`,
 //! `/api/warm`.
 
-use crate::Probe;
+use crate::{ErrorCode, Probe};
 use serde::{Deserialize, Serialize};
 
 /// Every 4xx/5xx body: `{"error": {"code": "...", "message": "..."}}`.
@@ -13,15 +13,16 @@ pub struct ApiError {
 /// The inside of [`ApiError`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiErrorBody {
+    /// An [`ErrorCode`]'s wire string (a string, so a reader meeting a newer code still reads it).
     pub code: String,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(code: &str, message: impl Into<String>) -> ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
         ApiError {
             error: ApiErrorBody {
-                code: code.to_string(),
+                code: code.as_str().to_string(),
                 message: message.into(),
             },
         }

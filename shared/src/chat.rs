@@ -1,6 +1,7 @@
 //! `POST /api/chat`'s request: which backend, the conversation so far, and the limits that keep one
 //! request small. Validation names the limit that was hit, so the widget (and a curl user) can fix it.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// Most turns (user and assistant messages) a conversation may send.
@@ -44,12 +45,12 @@ pub struct ChatRequest {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct RequestError {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
 impl RequestError {
-    pub fn new(code: &'static str, message: impl Into<String>) -> RequestError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> RequestError {
         RequestError {
             code,
             message: message.into(),
@@ -62,7 +63,7 @@ impl ChatRequest {
     pub fn parse(body: &[u8]) -> Result<ChatRequest, RequestError> {
         if body.len() > MAX_BODY_BYTES {
             return Err(RequestError::new(
-                "body_too_large",
+                ErrorCode::BodyTooLarge,
                 format!(
                     "the body is {} bytes; the limit is {MAX_BODY_BYTES}",
                     body.len()
@@ -71,15 +72,15 @@ impl ChatRequest {
         }
         let text = std::str::from_utf8(body).map_err(|e| {
             RequestError::new(
-                "invalid_utf8",
+                ErrorCode::InvalidUtf8,
                 format!("the body is not UTF-8 (at byte {})", e.valid_up_to()),
             )
         })?;
         let req: ChatRequest = serde_json::from_str(text).map_err(|e| {
             let code = if e.is_data() {
-                "invalid_request"
+                ErrorCode::InvalidRequest
             } else {
-                "invalid_json"
+                ErrorCode::InvalidJson
             };
             RequestError::new(code, format!("the body is not a chat request: {e}"))
         })?;
@@ -91,13 +92,13 @@ impl ChatRequest {
     pub fn validate(&self) -> Result<(), RequestError> {
         if self.messages.is_empty() {
             return Err(RequestError::new(
-                "no_messages",
+                ErrorCode::NoMessages,
                 "messages is empty; send at least the reader's question",
             ));
         }
         if self.messages.len() > MAX_TURNS {
             return Err(RequestError::new(
-                "too_many_turns",
+                ErrorCode::TooManyTurns,
                 format!(
                     "{} messages; the limit is {MAX_TURNS} turns, so start a new conversation",
                     self.messages.len()
@@ -108,7 +109,7 @@ impl ChatRequest {
             let chars = m.content.chars().count();
             if chars > MAX_MESSAGE_CHARS {
                 return Err(RequestError::new(
-                    "message_too_long",
+                    ErrorCode::MessageTooLong,
                     format!(
                         "message {} has {chars} characters; the limit is {MAX_MESSAGE_CHARS}",
                         i + 1
@@ -117,14 +118,14 @@ impl ChatRequest {
             }
             if m.content.trim().is_empty() {
                 return Err(RequestError::new(
-                    "empty_message",
+                    ErrorCode::EmptyMessage,
                     format!("message {} is empty", i + 1),
                 ));
             }
         }
         if self.messages.last().map(|m| m.role) != Some(Role::User) {
             return Err(RequestError::new(
-                "last_not_user",
+                ErrorCode::LastNotUser,
                 "the last message must be the reader's (role \"user\")",
             ));
         }
@@ -145,6 +146,7 @@ mod tests {
         ChatRequest::parse(body.as_bytes())
             .expect_err("should be refused")
             .code
+            .as_str()
     }
 
     #[test]
@@ -186,7 +188,7 @@ mod tests {
         );
         let e = ChatRequest::parse(long.as_bytes()).expect_err("long");
         assert_eq!(
-            (e.code, e.message.contains("2001 characters")),
+            (e.code.as_str(), e.message.contains("2001 characters")),
             ("message_too_long", true)
         );
         let turns: Vec<String> = (0..21)
@@ -202,13 +204,15 @@ mod tests {
         assert_eq!(
             ChatRequest::parse(&vec![b' '; MAX_BODY_BYTES + 1])
                 .expect_err("big")
-                .code,
+                .code
+                .as_str(),
             "body_too_large"
         );
         assert_eq!(
             ChatRequest::parse(b"{\"backend\":\"\xff\"}")
                 .expect_err("utf8")
-                .code,
+                .code
+                .as_str(),
             "invalid_utf8"
         );
     }

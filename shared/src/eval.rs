@@ -1,7 +1,7 @@
 //! The eval sets in `content/eval/`: questions the corpus answers (with the posts and facts a good answer
 //! has), questions it does not, and voice prompts. Retrieval tests and the backend eval both read them.
 
-use crate::ContentError;
+use crate::Diagnostic;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -83,7 +83,7 @@ struct Prompts {
 impl EvalSet {
     /// Reads `answerable.toml`, `unanswerable.toml` and `voice.toml` from `dir`, and the held-out half
     /// from `dir/heldout/` when that folder exists.
-    pub fn read(dir: &Path) -> Result<EvalSet, ContentError> {
+    pub fn read(dir: &Path) -> Result<EvalSet, Diagnostic> {
         let answerable = read_answerable(&dir.join("answerable.toml"))?;
         let unanswerable: Questions<UnanswerableQuestion> =
             read_toml(&dir.join("unanswerable.toml"))?;
@@ -127,7 +127,7 @@ impl EvalSet {
 }
 
 /// Reads and checks one answerable file: each question has a slug, 1 to 3 facts and a known style.
-fn read_answerable(path: &Path) -> Result<Vec<AnswerableQuestion>, ContentError> {
+fn read_answerable(path: &Path) -> Result<Vec<AnswerableQuestion>, Diagnostic> {
     let file = path.display().to_string();
     let (parsed, text): (Questions<AnswerableQuestion>, String) = read_toml_text(path)?;
     for (i, q) in parsed.question.iter().enumerate() {
@@ -139,7 +139,7 @@ fn read_answerable(path: &Path) -> Result<Vec<AnswerableQuestion>, ContentError>
             .nth(i)
             .map_or(0, |(n, _)| n + 1);
         if q.slugs.is_empty() || !(1..=3).contains(&q.facts.len()) {
-            return Err(ContentError::new(
+            return Err(Diagnostic::new(
                 &file,
                 line,
                 format!(
@@ -149,7 +149,7 @@ fn read_answerable(path: &Path) -> Result<Vec<AnswerableQuestion>, ContentError>
             ));
         }
         if !STYLES.contains(&q.style()) {
-            return Err(ContentError::new(
+            return Err(Diagnostic::new(
                 &file,
                 line,
                 format!(
@@ -164,17 +164,15 @@ fn read_answerable(path: &Path) -> Result<Vec<AnswerableQuestion>, ContentError>
     Ok(parsed.question)
 }
 
-fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContentError> {
+fn read_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Diagnostic> {
     read_toml_text(path).map(|(t, _)| t)
 }
 
 /// Parses a TOML file and keeps its text (for line numbers in later checks).
-fn read_toml_text<T: serde::de::DeserializeOwned>(
-    path: &Path,
-) -> Result<(T, String), ContentError> {
+fn read_toml_text<T: serde::de::DeserializeOwned>(path: &Path) -> Result<(T, String), Diagnostic> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| ContentError::new(&file, 0, format!("cannot read: {e}")))?;
-    let parsed = toml::from_str(&text).map_err(|e| ContentError::from_toml(&file, &text, &e))?;
+        .map_err(|e| Diagnostic::new(&file, 0, format!("cannot read: {e}")))?;
+    let parsed = toml::from_str(&text).map_err(|e| Diagnostic::from_toml(&file, &text, &e))?;
     Ok((parsed, text))
 }

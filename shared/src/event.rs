@@ -3,6 +3,7 @@
 //! Order: `sources`? → `status`* → `delta`+ → `done`, or `error` at any point (then nothing). Readers
 //! ignore event names they do not know; fields are only ever added, never changed in meaning.
 
+use crate::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 /// A retrieved passage as the reader sees it: a link to the post and why it was picked.
@@ -88,9 +89,7 @@ pub struct Done {
 /// A failure; after it nothing else comes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorEvent {
-    /// Stable code: `rate_limited`, `upstream_overloaded`, `upstream_error`, `upstream_unavailable`,
-    /// `upstream_timeout`, `upstream_protocol`, `upstream_dropped`, `empty_answer`, `gpu_unavailable`,
-    /// `not_configured` (the README lists every code).
+    /// An [`ErrorCode`]'s wire string (a string, so a reader meeting a newer code still reads it).
     pub code: String,
     pub message: String,
     /// Whether asking again may work.
@@ -154,17 +153,16 @@ impl ChatEvent {
         })
     }
 
-    /// A convenience for error events.
+    /// An error event; whether it is retryable is the code's ([`ErrorCode::retryable`]).
     pub fn error(
-        code: &str,
+        code: ErrorCode,
         message: impl Into<String>,
-        retryable: bool,
         retry_after_s: Option<u64>,
     ) -> ChatEvent {
         ChatEvent::Error(ErrorEvent {
-            code: code.to_string(),
+            code: code.as_str().to_string(),
             message: message.into(),
-            retryable,
+            retryable: code.retryable(),
             retry_after_s,
         })
     }
@@ -200,7 +198,7 @@ mod tests {
                 ttft_ms: 3,
                 total_ms: 4,
             }),
-            ChatEvent::error("rate_limited", "slow down", true, Some(7)),
+            ChatEvent::error(ErrorCode::RateLimited, "slow down", Some(7)),
         ];
         for c in [Coverage::Covered, Coverage::Thin, Coverage::None] {
             assert_eq!(

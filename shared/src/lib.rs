@@ -5,6 +5,7 @@
 pub mod api;
 pub mod chat;
 mod error;
+pub mod error_code;
 #[cfg(feature = "files")]
 pub mod eval;
 pub mod event;
@@ -14,7 +15,8 @@ pub mod upstream;
 
 pub use api::{ApiError, BackendInfo, PublicConfig, SearchHit, SearchResponse, WarmResponse};
 pub use chat::{ChatMessage, ChatRequest, RequestError, Role};
-pub use error::ContentError;
+pub use error::{Diagnostic, line_of};
+pub use error_code::ErrorCode;
 #[cfg(feature = "files")]
 pub use eval::{AnswerableQuestion, EvalSet, UnanswerableQuestion, VoicePrompt};
 pub use event::{ChatEvent, Coverage, Done, ErrorEvent, Source, Status, Usage};

@@ -2,7 +2,7 @@
 //! and its knowledge. The worker serves them in `/api/config`; the widget shows them as buttons.
 
 #[cfg(feature = "files")]
-use crate::ContentError;
+use crate::Diagnostic;
 use serde::{Deserialize, Serialize};
 
 /// One probe: a labelled question and what it is meant to show.
@@ -48,9 +48,9 @@ pub struct Probes {
 impl Probes {
     #[cfg(feature = "files")]
     /// Parses `probes.toml`; `file` names it in errors. Ids must be unique and fields non-empty.
-    pub fn from_toml(file: &str, text: &str) -> Result<Probes, ContentError> {
+    pub fn from_toml(file: &str, text: &str) -> Result<Probes, Diagnostic> {
         let probes: Probes =
-            toml::from_str(text).map_err(|e| ContentError::from_toml(file, text, &e))?;
+            toml::from_str(text).map_err(|e| Diagnostic::from_toml(file, text, &e))?;
         for (i, p) in probes.probe.iter().enumerate() {
             let empty = [
                 ("id", &p.id),
@@ -60,14 +60,14 @@ impl Probes {
             .into_iter()
             .find(|(_, v)| v.trim().is_empty());
             if let Some((name, _)) = empty {
-                return Err(ContentError::new(
+                return Err(Diagnostic::new(
                     file,
                     0,
                     format!("probe {} has an empty {name}", i + 1),
                 ));
             }
             if probes.probe[..i].iter().any(|q| q.id == p.id) {
-                return Err(ContentError::new(
+                return Err(Diagnostic::new(
                     file,
                     0,
                     format!("probe id `{}` is used twice", p.id),

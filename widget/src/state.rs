@@ -3,7 +3,9 @@
 use crate::api;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use twin_shared::{BackendInfo, ChatEvent, ChatMessage, ChatRequest, Done, Role, Source, Status};
+use twin_shared::{
+    BackendInfo, ChatEvent, ChatMessage, ChatRequest, Done, ErrorCode, Role, Source, Status,
+};
 use web_sys::AbortController;
 
 /// Turns kept in the conversation sent to the worker (its limit is 20 messages; each turn is two).
@@ -50,11 +52,11 @@ impl Turn {
             }
             ChatEvent::Error(e) => {
                 self.status = None;
-                let message = match (e.code.as_str(), e.retry_after_s) {
-                    ("rate_limited", Some(s)) => {
+                let message = match (ErrorCode::parse(&e.code), e.retry_after_s) {
+                    (Some(ErrorCode::RateLimited), Some(s)) => {
                         format!("Too many questions right now. Try again in {s} seconds.")
                     }
-                    ("gpu_unavailable", _) => {
+                    (Some(ErrorCode::GpuUnavailable), _) => {
                         format!("{} The GPU may still be waking; try again.", e.message)
                     }
                     _ => e.message,

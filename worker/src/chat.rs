@@ -6,7 +6,7 @@ use crate::config::{Backend, Config, Provider, credential};
 use crate::sink::Sink;
 use crate::{anthropic, clock, http, openai, retrieval};
 use twin_shared::prompt::{Retrieved, user_turn_as};
-use twin_shared::{ChatEvent, ChatRequest, Coverage, chat::MAX_BODY_BYTES};
+use twin_shared::{ChatEvent, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
 
 /// Handles one chat request (method, origin and rate limit already checked).
@@ -17,9 +17,8 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
         .to_ascii_lowercase()
         .starts_with("application/json")
     {
-        return http::error(
-            415,
-            "unsupported_media_type",
+        return http::refuse(
+            ErrorCode::UnsupportedMediaType,
             "send the chat request as application/json",
         );
     }
@@ -28,25 +27,20 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
         .get("content-length")?
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return http::error(
-            413,
-            "body_too_large",
+        return http::refuse(
+            ErrorCode::BodyTooLarge,
             format!("the body is over {MAX_BODY_BYTES} bytes"),
         );
     }
     let bytes = req.bytes().await?;
     let chat = match ChatRequest::parse(&bytes) {
         Ok(c) => c,
-        Err(e) => {
-            let status = if e.code == "body_too_large" { 413 } else { 400 };
-            return http::error(status, e.code, e.message);
-        }
+        Err(e) => return http::refuse(e.code, e.message),
     };
     let Some(backend) = config.backend(&chat.backend) else {
         let known: Vec<&str> = config.backends.iter().map(|b| b.id.as_str()).collect();
-        return http::error(
-            400,
-            "unknown_backend",
+        return http::refuse(
+            ErrorCode::UnknownBackend,
             format!(
                 "no backend `{}`; this worker has {}",
                 chat.backend,
@@ -56,7 +50,7 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
     };
     let key = match credential(env, backend) {
         Ok(k) => k,
-        Err(m) => return http::error(503, "not_configured", m),
+        Err(m) => return http::refuse(ErrorCode::NotConfigured, m),
     };
     let backend = backend.clone();
     let author = config.author.clone();
@@ -131,9 +125,8 @@ async fn answer(
             }
             Err(e) => {
                 sink.send(&ChatEvent::error(
-                    "retrieval_failed",
+                    ErrorCode::RetrievalFailed,
                     format!("the index could not be searched: {e}"),
-                    false,
                     None,
                 ));
                 return;

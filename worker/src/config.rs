@@ -1,7 +1,7 @@
 //! The worker's configuration, read once per request from `wrangler.toml` vars into typed structs: the
 //! backends (as JSON in `BACKENDS`), allowed origins, the author, and whether search is public.
 
-use crate::PERSONA;
+use crate::assets::PERSONA;
 use serde::Deserialize;
 use twin_shared::BackendInfo;
 use twin_shared::prompt::{

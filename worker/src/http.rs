@@ -1,6 +1,6 @@
 //! JSON responses, the one error shape, and CORS: every response leaves through here.
 
-use twin_shared::ApiError;
+use twin_shared::{ApiError, ErrorCode};
 use worker::{Headers, Response, Result};
 
 /// A JSON response with `status`.
@@ -8,9 +8,9 @@ pub fn json<T: serde::Serialize>(value: &T, status: u16) -> Result<Response> {
     Ok(Response::from_json(value)?.with_status(status))
 }
 
-/// `{"error": {"code", "message"}}` with `status`.
-pub fn error(status: u16, code: &str, message: impl Into<String>) -> Result<Response> {
-    json(&ApiError::new(code, message), status)
+/// A refusal: `{"error": {"code", "message"}}` with the code's HTTP status.
+pub fn refuse(code: ErrorCode, message: impl Into<String>) -> Result<Response> {
+    json(&ApiError::new(code, message), code.status())
 }
 
 /// The origin to echo in `Access-Control-Allow-Origin`, if the request's origin is allowed.

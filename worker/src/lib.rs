@@ -1,9 +1,10 @@
 //! The twin edge worker: the only thing the widget talks to. It holds the secrets, retrieves passages
 //! from the embedded index, calls the configured model backend and streams one uniform event stream.
 //!
-//! Routes: `GET /api/health`, `GET /api/config`, `GET /api/search?q=`, `POST /api/chat`, `POST /api/warm`.
+//! The routes are [`route_table::ROUTES`]; errors are [`twin_shared::ErrorCode`]s.
 
 mod anthropic;
+mod assets;
 mod chat;
 mod clock;
 mod config;
@@ -11,39 +12,35 @@ mod http;
 mod openai;
 mod rate_limit;
 mod retrieval;
+mod route_table;
 mod routes;
 mod sink;
 mod upstream;
 
 use config::Config;
+use route_table::{Handler, Lookup};
+use twin_shared::ErrorCode;
 use worker::{Context, Env, Method, Request, Response, Result, event};
-
-/// The voice guide the system prompt is built from, embedded at build time.
-pub(crate) static PERSONA: &str = include_str!("../../content/persona.md");
-/// The probe buttons, embedded at build time.
-pub(crate) static PROBES: &str = include_str!("../../content/probes.toml");
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let config = match Config::from_env(&env) {
         Ok(c) => c,
-        Err(m) => return http::error(500, "not_configured", m),
+        Err(m) => return http::refuse(ErrorCode::NotConfigured, m),
     };
     let origin_header = req.headers().get("origin")?;
     let origin = http::allowed_origin(origin_header.as_deref(), &config.allowed_origins);
     if origin_header.is_some() && origin.is_none() {
-        return http::error(
-            403,
-            "origin_not_allowed",
+        return http::refuse(
+            ErrorCode::OriginNotAllowed,
             "this origin may not call the twin API (ALLOWED_ORIGINS)",
         );
     }
     if req.method() == Method::Options {
         return match origin {
             Some(o) => http::preflight(&o),
-            None => http::error(
-                400,
-                "not_a_preflight",
+            None => http::refuse(
+                ErrorCode::NotAPreflight,
                 "OPTIONS is for CORS preflight requests with an Origin",
             ),
         };
@@ -54,39 +51,37 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
 
 async fn route(req: Request, env: &Env, config: &Config) -> Result<Response> {
     let path = req.path();
-    let method = req.method();
-    let allowed = match path.as_str() {
-        "/api/health" | "/api/config" | "/api/search" => Method::Get,
-        "/api/chat" | "/api/warm" => Method::Post,
-        _ => {
-            return http::error(
-                404,
-                "not_found",
+    let route = match route_table::lookup(&path, &req.method()) {
+        Lookup::Found(r) => r,
+        Lookup::NoPath => {
+            return http::refuse(
+                ErrorCode::NotFound,
                 format!("no route {path}; see /api/config"),
             );
         }
+        Lookup::WrongMethod(allowed) => {
+            let mut resp = http::refuse(
+                ErrorCode::MethodNotAllowed,
+                format!("{path} takes {allowed}"),
+            )?;
+            resp.headers_mut().set("allow", allowed.as_ref())?;
+            return Ok(resp);
+        }
     };
-    if method != allowed {
-        let mut resp = http::error(405, "method_not_allowed", format!("{path} takes {allowed}"))?;
-        resp.headers_mut().set("allow", allowed.as_ref())?;
-        return Ok(resp);
-    }
-    let limited = matches!(path.as_str(), "/api/chat" | "/api/warm" | "/api/search");
-    if limited && !rate_limit::allow(env, &req).await {
-        let mut resp = http::error(
-            429,
-            "rate_limited",
+    if route.rate_limited && !rate_limit::allow(env, &req).await {
+        let mut resp = http::refuse(
+            ErrorCode::RateLimited,
             "too many requests from this address; wait a minute",
         )?;
         resp.headers_mut()
             .set("retry-after", &rate_limit::RETRY_AFTER_S.to_string())?;
         return Ok(resp);
     }
-    match path.as_str() {
-        "/api/health" => routes::health(),
-        "/api/config" => routes::config(config),
-        "/api/search" => routes::search(&req, config),
-        "/api/warm" => routes::warm(req, config).await,
-        _ => chat::handle(req, env, config).await,
+    match route.handler {
+        Handler::Health => routes::health(),
+        Handler::Config => routes::config(config),
+        Handler::Search => routes::search(&req, config),
+        Handler::Warm => routes::warm(req, config).await,
+        Handler::Chat => chat::handle(req, env, config).await,
     }
 }

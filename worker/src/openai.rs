@@ -9,7 +9,7 @@ use crate::sink::Sink;
 use crate::upstream::{self, Sent};
 use serde_json::{Value, json};
 use std::time::Duration;
-use twin_shared::{ChatEvent, ChatMessage, Role, Status};
+use twin_shared::{ChatEvent, ChatMessage, ErrorCode, Role, Status};
 use worker::Headers;
 
 /// Longest pause between wake attempts, whatever `Retry-After` says.
@@ -114,12 +114,11 @@ pub async fn run(
         };
         if clock::since(started) >= deadline_ms {
             return Some(ChatEvent::error(
-                "gpu_unavailable",
+                ErrorCode::GpuUnavailable,
                 format!(
                     "{} did not wake within {} s; try again in a minute",
                     backend.label, backend.wake_deadline_s
                 ),
-                true,
                 Some(30),
             ));
         }

@@ -1,12 +1,12 @@
-//! Retrieval over the index blob embedded at build time (`build/index.blob`, written by `twin index`),
-//! opened once per isolate without copying.
+//! Retrieval over the index blob embedded at build time ([`crate::assets::BLOB`]), opened once per
+//! isolate without copying.
 
+use crate::assets::BLOB;
 use std::sync::OnceLock;
 use twin_index::{Hit, PackedIndex};
 use twin_shared::prompt::PromptPassage;
 use twin_shared::{Coverage, Source};
 
-static BLOB: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../build/index.blob"));
 static INDEX: OnceLock<Result<PackedIndex, String>> = OnceLock::new();
 
 static CONTENT_ID: OnceLock<u32> = OnceLock::new();

@@ -1,10 +1,11 @@
 //! The small endpoints: health, public config, search, and waking the GPU.
 
+use crate::assets::PROBES;
 use crate::config::Config;
-use crate::{PROBES, clock, http, retrieval};
+use crate::{clock, http, retrieval};
 use serde::Deserialize;
 use std::time::Duration;
-use twin_shared::{Probes, PublicConfig, SearchHit, SearchResponse, WarmResponse};
+use twin_shared::{ErrorCode, Probes, PublicConfig, SearchHit, SearchResponse, WarmResponse};
 use worker::{Fetch, Request, Response, Result};
 
 /// Longest query string `/api/search` reads.
@@ -44,29 +45,27 @@ struct SearchQuery {
 /// `GET /api/search?q=...&k=5`.
 pub fn search(req: &Request, config: &Config) -> Result<Response> {
     if !config.search_enabled {
-        return http::error(
-            404,
-            "search_disabled",
+        return http::refuse(
+            ErrorCode::SearchDisabled,
             "search is switched off on this worker (SEARCH_ENABLED)",
         );
     }
     let Ok(query) = req.query::<SearchQuery>() else {
-        return http::error(400, "bad_query", "use /api/search?q=your+question&k=5");
+        return http::refuse(ErrorCode::BadQuery, "use /api/search?q=your+question&k=5");
     };
     let Some(q) = query.q.filter(|q| !q.trim().is_empty()) else {
-        return http::error(400, "missing_query", "add ?q= with a question");
+        return http::refuse(ErrorCode::MissingQuery, "add ?q= with a question");
     };
     if q.chars().count() > MAX_Q_CHARS {
-        return http::error(
-            400,
-            "query_too_long",
+        return http::refuse(
+            ErrorCode::QueryTooLong,
             format!("q is over {MAX_Q_CHARS} characters"),
         );
     }
     let started = clock::now_ms();
     let (hits, levels) = match retrieval::judged(&q, query.k.unwrap_or(5).clamp(1, 20)) {
         Ok(judged) => judged,
-        Err(e) => return http::error(500, "retrieval_failed", e),
+        Err(e) => return http::refuse(ErrorCode::RetrievalFailed, e),
     };
     let took_ms = clock::now_ms() - started;
     let coverage = Some(twin_shared::Coverage::best(&levels));
@@ -108,9 +107,8 @@ pub async fn warm(mut req: Request, config: &Config) -> Result<Response> {
         None => config.backends.iter().find(|b| b.cold_start),
     };
     let Some(backend) = backend else {
-        return http::error(
-            400,
-            "unknown_backend",
+        return http::refuse(
+            ErrorCode::UnknownBackend,
             "no such backend, or no backend with a cold start",
         );
     };

@@ -8,7 +8,7 @@ use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use std::time::Duration;
 use twin_shared::upstream::{ProtocolError, SseEvent, Upstream, sse_events};
-use twin_shared::{ChatEvent, Done, Usage};
+use twin_shared::{ChatEvent, Done, ErrorCode, Usage};
 use wasm_bindgen::JsValue;
 use worker::{AbortController, Fetch, Headers, Method, Request, RequestInit, Response};
 
@@ -83,33 +83,28 @@ pub fn retry_after(resp: &Response) -> Option<u64> {
 pub fn http_error(status: u16, retry_after_s: Option<u64>, backend: &str) -> ChatEvent {
     match status {
         429 => ChatEvent::error(
-            "rate_limited",
+            ErrorCode::RateLimited,
             format!("{backend} is rate limited; try again shortly"),
-            true,
             retry_after_s.or(Some(10)),
         ),
         529 => ChatEvent::error(
-            "upstream_overloaded",
+            ErrorCode::UpstreamOverloaded,
             format!("{backend} is overloaded; try again in a moment"),
-            true,
             retry_after_s,
         ),
         401 | 403 => ChatEvent::error(
-            "upstream_auth",
+            ErrorCode::UpstreamAuth,
             format!("{backend} refused the worker's credentials"),
-            false,
             None,
         ),
         400 | 404 | 413 | 422 => ChatEvent::error(
-            "upstream_rejected",
+            ErrorCode::UpstreamRejected,
             format!("{backend} rejected the request (HTTP {status})"),
-            false,
             None,
         ),
         _ => ChatEvent::error(
-            "upstream_error",
+            ErrorCode::UpstreamError,
             format!("{backend} failed (HTTP {status})"),
-            true,
             retry_after_s,
         ),
     }
@@ -118,9 +113,8 @@ pub fn http_error(status: u16, retry_after_s: Option<u64>, backend: &str) -> Cha
 /// The error event for a backend that sent nothing within `secs`.
 pub fn timed_out(backend: &str, secs: u64) -> ChatEvent {
     ChatEvent::error(
-        "upstream_timeout",
+        ErrorCode::UpstreamTimeout,
         format!("{backend} did not answer within {secs} s"),
-        true,
         None,
     )
 }
@@ -128,15 +122,14 @@ pub fn timed_out(backend: &str, secs: u64) -> ChatEvent {
 /// The error event for a backend whose connection failed.
 pub fn unreachable(backend: &str, why: &str) -> ChatEvent {
     ChatEvent::error(
-        "upstream_unavailable",
+        ErrorCode::UpstreamUnavailable,
         format!("{backend} is unreachable ({why})"),
-        true,
         None,
     )
 }
 
 /// How reading a stream ended.
-pub enum Outcome {
+pub enum StreamEnd {
     /// The stream finished properly; send this `done`.
     Done(Done),
     /// Send this error event.
@@ -145,13 +138,13 @@ pub enum Outcome {
     ReaderGone,
 }
 
-impl Outcome {
+impl StreamEnd {
     /// The stream's last event; `None` when the reader has gone.
     pub fn into_event(self) -> Option<ChatEvent> {
         match self {
-            Outcome::Done(d) => Some(ChatEvent::Done(d)),
-            Outcome::Error(e) => Some(e),
-            Outcome::ReaderGone => None,
+            StreamEnd::Done(d) => Some(ChatEvent::Done(d)),
+            StreamEnd::Error(e) => Some(e),
+            StreamEnd::ReaderGone => None,
         }
     }
 }
@@ -163,14 +156,13 @@ pub async fn consume(
     idle: Duration,
     backend: &str,
     decode: impl Fn(&SseEvent) -> Result<Vec<Upstream>, ProtocolError>,
-) -> Outcome {
+) -> StreamEnd {
     let bytes = match resp.stream() {
         Ok(s) => s,
         Err(e) => {
-            return Outcome::Error(ChatEvent::error(
-                "upstream_error",
+            return StreamEnd::Error(ChatEvent::error(
+                ErrorCode::UpstreamError,
                 format!("{backend}: no body ({e})"),
-                true,
                 None,
             ));
         }
@@ -185,10 +177,9 @@ pub async fn consume(
         let next = match select(events.next(), Box::pin(clock::sleep(idle))).await {
             Either::Left((next, _)) => next,
             Either::Right(_) => {
-                return Outcome::Error(ChatEvent::error(
-                    "upstream_timeout",
+                return StreamEnd::Error(ChatEvent::error(
+                    ErrorCode::UpstreamTimeout,
                     format!("{backend} went silent for {} s", idle.as_secs()),
-                    true,
                     None,
                 ));
             }
@@ -196,18 +187,16 @@ pub async fn consume(
         let event = match next {
             Some(Ok(ev)) => ev,
             Some(Err(e)) => {
-                return Outcome::Error(ChatEvent::error(
-                    "upstream_dropped",
+                return StreamEnd::Error(ChatEvent::error(
+                    ErrorCode::UpstreamDropped,
                     format!("{backend}'s answer was cut off ({e})"),
-                    true,
                     None,
                 ));
             }
             None => {
-                return Outcome::Error(ChatEvent::error(
-                    "upstream_dropped",
+                return StreamEnd::Error(ChatEvent::error(
+                    ErrorCode::UpstreamDropped,
                     format!("{backend}'s answer ended early"),
-                    true,
                     None,
                 ));
             }
@@ -215,10 +204,9 @@ pub async fn consume(
         let items = match decode(&event) {
             Ok(items) => items,
             Err(e) => {
-                return Outcome::Error(ChatEvent::error(
-                    "upstream_protocol",
+                return StreamEnd::Error(ChatEvent::error(
+                    ErrorCode::UpstreamProtocol,
                     format!("{backend} sent a malformed stream: {e}"),
-                    true,
                     None,
                 ));
             }
@@ -228,7 +216,7 @@ pub async fn consume(
                 Upstream::Text(text) => {
                     said_something |= !text.trim().is_empty();
                     if !sink.send(&ChatEvent::Delta { text }) {
-                        return Outcome::ReaderGone;
+                        return StreamEnd::ReaderGone;
                     }
                 }
                 Upstream::Usage { input, output } => {
@@ -243,27 +231,25 @@ pub async fn consume(
                 Upstream::Error { kind, message } => {
                     let overloaded = kind.contains("overloaded");
                     let code = if overloaded {
-                        "upstream_overloaded"
+                        ErrorCode::UpstreamOverloaded
                     } else {
-                        "upstream_error"
+                        ErrorCode::UpstreamError
                     };
-                    return Outcome::Error(ChatEvent::error(
+                    return StreamEnd::Error(ChatEvent::error(
                         code,
                         format!("{backend}: {message}"),
-                        true,
                         None,
                     ));
                 }
                 Upstream::End if !said_something => {
-                    return Outcome::Error(ChatEvent::error(
-                        "empty_answer",
+                    return StreamEnd::Error(ChatEvent::error(
+                        ErrorCode::EmptyAnswer,
                         format!("{backend} ended its answer without saying anything"),
-                        true,
                         None,
                     ));
                 }
                 Upstream::End => {
-                    return Outcome::Done(Done {
+                    return StreamEnd::Done(Done {
                         stop_reason: stop_reason.unwrap_or_else(|| "end_turn".into()),
                         usage,
                         ttft_ms: sink.ttft_ms.unwrap_or_else(|| clock::since(sink.started)),

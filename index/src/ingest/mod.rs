@@ -2,21 +2,24 @@
 //! message` instead of stopping at the first.
 //!
 //! Layout read: `site.toml` (author, base URL), `posts/**/*.md` (front matter + markdown), `about.md`,
-//! `social/Shares.csv` (a LinkedIn data export). Probes and eval sets are read elsewhere.
+//! `social/Shares.csv` (a LinkedIn data export); [`check_probes_and_eval`] checks `probes.toml` and
+//! `eval/` (their types are the wire contract's, in `twin-shared`). Every problem is one
+//! [`Diagnostic`].
 
+mod checks;
 mod chunk;
-mod diagnostic;
 mod front_matter;
 mod markdown;
 mod posts;
 mod site;
 mod social;
 
+pub use checks::check_probes_and_eval;
 pub use chunk::{Document, MAX_PASSAGE_CHARS, chunk_document};
-pub use diagnostic::Diagnostic;
 pub use front_matter::{FrontMatter, parse_front_matter};
 pub use markdown::{Section, sections};
 pub use site::Site;
+pub use twin_shared::Diagnostic;
 
 use crate::Passage;
 use std::path::Path;

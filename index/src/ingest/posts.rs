@@ -56,7 +56,7 @@ fn read_text(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
             Err(e) => {
                 let at = e.utf8_error().valid_up_to();
                 let line =
-                    super::diagnostic::line_of(&String::from_utf8_lossy(&e.into_bytes()[..at]), at);
+                    twin_shared::line_of(&String::from_utf8_lossy(&e.into_bytes()[..at]), at);
                 diags.push(Diagnostic::new(path, line, "not UTF-8 text"));
                 None
             }

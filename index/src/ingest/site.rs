@@ -1,9 +1,9 @@
 //! `content/site.toml`: who the author is and where the blog lives, so passages link to real URLs.
 
 use super::Diagnostic;
-use super::diagnostic::line_of;
 use serde::Deserialize;
 use std::path::Path;
+use twin_shared::line_of;
 
 /// The blog's identity.
 #[derive(Debug, Clone, Deserialize)]

@@ -1,60 +1,20 @@
-//! `twin dataset`: chat-format JSONL for TRL's SFTTrainer from `content/`, by the usual fine-tuning
-//! strategies, with a deterministic train/validation split, no eval question in either, and statistics.
+//! The fine-tune dataset: chat-format JSONL for TRL's SFTTrainer from the author's passages, by the usual
+//! fine-tuning strategies (voice, knowledge, refusals, and optionally synthetic Q&A from an LLM), with a
+//! deterministic train/validation split and no eval question in either half. `twin dataset` is the
+//! command around it.
 
 mod example;
 mod knowledge;
 mod refusals;
-mod synthetic;
+pub mod synthetic;
 mod voice;
 
 pub use example::{Example, Strategy, stable_hash};
 
-use crate::ContentArg;
-use anyhow::{Context, bail};
+use anyhow::Context;
 use std::collections::{BTreeMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-use twin_index::ingest::read_content;
+use std::path::Path;
 use twin_index::{Kind, Passage};
-use twin_shared::EvalSet;
-use twin_shared::prompt::{brief_system_prompt, system_prompt};
-
-#[derive(clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    content: ContentArg,
-    /// Strategies to use, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Strategy::Voice, Strategy::Knowledge, Strategy::Refusals])]
-    strategies: Vec<Strategy>,
-    /// Output folder for train.jsonl, valid.jsonl and stats.json.
-    #[arg(long, default_value = "build/dataset")]
-    out: PathBuf,
-    /// Percentage of sources (posts) held out for validation.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u8).range(0..=50))]
-    valid_percent: u8,
-    /// Use a one-line system prompt instead of the full voice guide (short sequences for a CPU run; the
-    /// serving side must then send the same, see finetune/README.md).
-    #[arg(long)]
-    brief_system: bool,
-    /// Mixed into the split's hash; change it for a different (still deterministic) split.
-    #[arg(long, default_value = "twin")]
-    split_seed: String,
-    /// Synthetic strategy: the generating model's base URL (e.g. https://api.anthropic.com).
-    #[arg(long)]
-    llm_url: Option<String>,
-    /// Synthetic strategy: the protocol it speaks. Its key comes from ANTHROPIC_API_KEY or OPENAI_API_KEY.
-    #[arg(long, value_enum, default_value = "anthropic")]
-    llm_protocol: synthetic::Protocol,
-    /// Synthetic strategy: the model id.
-    #[arg(long, default_value = "claude-haiku-4-5")]
-    llm_model: String,
-    /// Synthetic strategy: questions per post.
-    #[arg(long, default_value_t = 5)]
-    questions_per_post: usize,
-    /// Synthetic strategy: where replies are cached (reruns cost nothing).
-    #[arg(long, default_value = "build/dataset-cache")]
-    cache_dir: PathBuf,
-}
 
 /// A built dataset.
 pub struct Dataset {
@@ -81,7 +41,7 @@ pub fn leaks(prompt: &str, eval: &HashSet<String>) -> bool {
 }
 
 /// What the author covers, for refusals: the most common post tags.
-fn covered_topics(passages: &[Passage]) -> String {
+pub fn covered_topics(passages: &[Passage]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen = HashSet::new();
     for p in passages.iter().filter(|p| p.kind == Kind::Post) {
@@ -135,7 +95,8 @@ pub fn build(
     }
 }
 
-fn sha256_file(path: &Path) -> anyhow::Result<String> {
+/// The SHA-256 of a file, in hex (written beside `train.jsonl` so a training run can name its data).
+pub fn sha256_file(path: &Path) -> anyhow::Result<String> {
     use sha2::Digest;
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     Ok(sha2::Sha256::digest(&bytes)
@@ -144,7 +105,8 @@ fn sha256_file(path: &Path) -> anyhow::Result<String> {
         .collect())
 }
 
-fn write_jsonl(path: &Path, system: &str, examples: &[Example]) -> anyhow::Result<()> {
+/// Writes `examples` as chat JSONL lines under `system`.
+pub fn write_jsonl(path: &Path, system: &str, examples: &[Example]) -> anyhow::Result<()> {
     let mut text = String::new();
     for e in examples {
         text.push_str(&e.to_jsonl(system));
@@ -153,146 +115,32 @@ fn write_jsonl(path: &Path, system: &str, examples: &[Example]) -> anyhow::Resul
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
 }
 
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dir = &args.content.content;
-    let content = read_content(dir);
-    for d in &content.diagnostics {
-        eprintln!("{d}");
-    }
-    if !content.diagnostics.is_empty() {
-        bail!(
-            "{} problem(s) in {}; no dataset written",
-            content.diagnostics.len(),
-            dir.display()
-        );
-    }
-    let persona_path = dir.join("persona.md");
-    let persona = std::fs::read_to_string(&persona_path)
-        .with_context(|| format!("reading {}", persona_path.display()))?;
-    let system = if args.brief_system {
-        brief_system_prompt(&content.site.author)
-    } else {
-        system_prompt(&content.site.author, &persona, false)
-    };
-    let eval: HashSet<String> = match EvalSet::read(&dir.join("eval")) {
-        Ok(set) => set.all_texts().map(normalise).collect(),
-        Err(e) if dir.join("eval").exists() => bail!("{e}"),
-        Err(_) => HashSet::new(),
-    };
-    let mut synthetic_examples = Vec::new();
-    if args.strategies.contains(&Strategy::Synthetic) {
-        let Some(base_url) = args.llm_url.clone() else {
-            bail!(
-                "the synthetic strategy needs --llm-url (an Anthropic or OpenAI-compatible endpoint)"
-            );
-        };
-        let key_var = match args.llm_protocol {
-            synthetic::Protocol::Anthropic => "ANTHROPIC_API_KEY",
-            synthetic::Protocol::Openai => "OPENAI_API_KEY",
-        };
-        let generator = synthetic::Generator {
-            base_url,
-            protocol: args.llm_protocol,
-            model: args.llm_model.clone(),
-            key: std::env::var(key_var).ok().filter(|k| !k.is_empty()),
-            cache_dir: args.cache_dir.clone(),
-            per_post: args.questions_per_post,
-        };
-        let mut posts: Vec<synthetic::Post> = Vec::new();
-        for p in content.passages.iter().filter(|p| p.kind == Kind::Post) {
-            match posts.iter_mut().find(|x| x.slug == p.slug) {
-                Some(post) => {
-                    post.text.push_str("\n\n");
-                    post.text.push_str(&p.text);
-                }
-                None => posts.push(synthetic::Post {
-                    slug: &p.slug,
-                    title: &p.title,
-                    text: p.text.clone(),
-                }),
+/// The posts among `passages`, each as one text (its passages joined), for the synthetic strategy.
+pub fn posts(passages: &[Passage]) -> Vec<synthetic::Post<'_>> {
+    let mut posts: Vec<synthetic::Post> = Vec::new();
+    for p in passages.iter().filter(|p| p.kind == Kind::Post) {
+        match posts.iter_mut().find(|x| x.slug == p.slug) {
+            Some(post) => {
+                post.text.push_str("\n\n");
+                post.text.push_str(&p.text);
             }
+            None => posts.push(synthetic::Post {
+                slug: &p.slug,
+                title: &p.title,
+                text: p.text.clone(),
+            }),
         }
-        let bar = indicatif::ProgressBar::new(posts.len() as u64);
-        let out = synthetic::examples(&content.site.author, &posts, &generator, &mut |n| {
-            bar.set_position(n as u64)
-        })
-        .map_err(anyhow::Error::msg)?;
-        bar.finish_and_clear();
-        eprintln!(
-            "synthetic: {} replies from the cache, {} fetched, {} unreadable lines skipped",
-            out.cached, out.fetched, out.bad_lines
-        );
-        synthetic_examples = out.examples;
     }
-    let ds = build(
-        &content.passages,
-        system,
-        &args.strategies,
-        synthetic_examples,
-        &eval,
-        args.valid_percent,
-        &args.split_seed,
-    );
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    write_jsonl(&args.out.join("train.jsonl"), &ds.system, &ds.train)?;
-    write_jsonl(&args.out.join("valid.jsonl"), &ds.system, &ds.valid)?;
-    let mut stats = serde_json::Map::new();
-    println!(
-        "{:<10} {:>6} {:>6} {:>9}",
-        "strategy", "train", "valid", "~tokens"
-    );
-    for s in &args.strategies {
-        let t = ds.train.iter().filter(|e| e.strategy == *s).count();
-        let v = ds.valid.iter().filter(|e| e.strategy == *s).count();
-        let tokens: usize = ds
-            .train
-            .iter()
-            .chain(&ds.valid)
-            .filter(|e| e.strategy == *s)
-            .map(|e| e.approx_tokens(&ds.system))
-            .sum();
-        println!("{:<10} {t:>6} {v:>6} {tokens:>9}", s.name());
-        stats.insert(
-            s.name().into(),
-            serde_json::json!({"train": t, "valid": v, "approx_tokens": tokens}),
-        );
-    }
-    let total: usize = ds
-        .train
-        .iter()
-        .chain(&ds.valid)
-        .map(|e| e.approx_tokens(&ds.system))
-        .sum();
-    println!(
-        "{:<10} {:>6} {:>6} {total:>9}",
-        "total",
-        ds.train.len(),
-        ds.valid.len()
-    );
-    println!(
-        "dropped {} example(s) whose prompt is an eval question",
-        ds.leaked
-    );
-    stats.insert("total".into(), serde_json::json!({"train": ds.train.len(), "valid": ds.valid.len(), "approx_tokens": total, "dropped_for_eval_leakage": ds.leaked}));
-    let stats_path = args.out.join("stats.json");
-    std::fs::write(&stats_path, serde_json::to_string_pretty(&stats)?)
-        .with_context(|| format!("writing {}", stats_path.display()))?;
-    let sha = sha256_file(&args.out.join("train.jsonl"))?;
-    std::fs::write(
-        args.out.join("train.sha256"),
-        format!("{sha}  train.jsonl\n"),
-    )?;
-    println!(
-        "wrote {}/train.jsonl (sha256 {sha}) and valid.jsonl",
-        args.out.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    posts
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+    use twin_index::ingest::read_content;
+    use twin_shared::EvalSet;
+    use twin_shared::prompt::system_prompt;
 
     fn demo() -> (Vec<Passage>, HashSet<String>, String) {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../content");

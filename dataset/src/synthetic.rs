@@ -37,7 +37,7 @@ pub struct Post<'a> {
 
 /// What a run did: examples, and how many replies came from the cache or were unreadable.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct Generated {
     pub examples: Vec<Example>,
     pub cached: usize,
     pub fetched: usize,
@@ -134,9 +134,9 @@ pub fn examples(
     posts: &[Post],
     g: &Generator,
     progress: &mut dyn FnMut(usize),
-) -> Result<Outcome, String> {
+) -> Result<Generated, String> {
     std::fs::create_dir_all(&g.cache_dir).map_err(|e| format!("{}: {e}", g.cache_dir.display()))?;
-    let mut out = Outcome::default();
+    let mut out = Generated::default();
     for (i, post) in posts.iter().enumerate() {
         let p = prompt(author, post, g.per_post);
         let key = stable_hash(&format!("{:?}\n{}\n{}", g.protocol, g.model, p));

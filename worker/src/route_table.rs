@@ -1,0 +1,112 @@
+//! Every route the worker serves, in one table: method, path, whether it counts against the per-address
+//! rate limit, and what handles it. Dispatch, the 404 and the 405 (with `Allow`) all read this table.
+
+use worker::Method;
+
+/// What runs a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handler {
+    Health,
+    Config,
+    Search,
+    Warm,
+    Chat,
+}
+
+/// One row of [`ROUTES`].
+#[derive(Debug)]
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    /// Counts against the per-address limit (`RATE_LIMITER`): everything that costs retrieval or tokens.
+    pub rate_limited: bool,
+    pub handler: Handler,
+}
+
+/// The API.
+pub static ROUTES: &[Route] = &[
+    Route {
+        method: Method::Get,
+        path: "/api/health",
+        rate_limited: false,
+        handler: Handler::Health,
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/config",
+        rate_limited: false,
+        handler: Handler::Config,
+    },
+    Route {
+        method: Method::Get,
+        path: "/api/search",
+        rate_limited: true,
+        handler: Handler::Search,
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/chat",
+        rate_limited: true,
+        handler: Handler::Chat,
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/warm",
+        rate_limited: true,
+        handler: Handler::Warm,
+    },
+];
+
+/// What the table says about a request.
+#[derive(Debug, PartialEq)]
+pub enum Lookup {
+    Found(&'static Route),
+    /// No route has this path.
+    NoPath,
+    /// The path exists with another method (the one for `Allow`).
+    WrongMethod(Method),
+}
+
+/// The route for `path` and `method`.
+pub fn lookup(path: &str, method: &Method) -> Lookup {
+    let mut other = None;
+    for r in ROUTES.iter().filter(|r| r.path == path) {
+        if r.method == *method {
+            return Lookup::Found(r);
+        }
+        other = Some(r.method.clone());
+    }
+    other.map_or(Lookup::NoPath, Lookup::WrongMethod)
+}
+
+impl PartialEq for Route {
+    fn eq(&self, other: &Self) -> bool {
+        self.method == other.method && self.path == other.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_dispatches_refuses_and_limits() {
+        let found = |path, method| match lookup(path, &method) {
+            Lookup::Found(r) => (r.handler, r.rate_limited),
+            other => panic!("{path}: {other:?}"),
+        };
+        assert_eq!(found("/api/chat", Method::Post), (Handler::Chat, true));
+        assert_eq!(found("/api/health", Method::Get), (Handler::Health, false));
+        assert_eq!(found("/api/search", Method::Get), (Handler::Search, true));
+        assert_eq!(
+            lookup("/api/chat", &Method::Get),
+            Lookup::WrongMethod(Method::Post)
+        );
+        assert_eq!(lookup("/api/nope", &Method::Get), Lookup::NoPath);
+        assert_eq!(lookup("/api/chat/", &Method::Post), Lookup::NoPath);
+        // One row per path and method.
+        for (i, a) in ROUTES.iter().enumerate() {
+            assert!(ROUTES[i + 1..].iter().all(|b| b != a), "{} twice", a.path);
+        }
+    }
+}
