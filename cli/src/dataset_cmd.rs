@@ -35,8 +35,8 @@ pub struct Args {
     #[arg(long)]
     llm_url: Option<String>,
     /// Synthetic strategy: the protocol it speaks. Its key comes from ANTHROPIC_API_KEY or OPENAI_API_KEY.
-    #[arg(long, value_enum, default_value = "anthropic")]
-    llm_protocol: synthetic::Protocol,
+    #[arg(long, default_value = "anthropic")]
+    llm_protocol: twin_upstream::Provider,
     /// Synthetic strategy: the model id.
     #[arg(long, default_value = "claude-haiku-4-5")]
     llm_model: String,
@@ -82,8 +82,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         };
         let key_var = match args.llm_protocol {
-            synthetic::Protocol::Anthropic => "ANTHROPIC_API_KEY",
-            synthetic::Protocol::Openai => "OPENAI_API_KEY",
+            twin_upstream::Provider::Anthropic => "ANTHROPIC_API_KEY",
+            twin_upstream::Provider::Openai => "OPENAI_API_KEY",
         };
         let generator = synthetic::Generator {
             base_url,

@@ -3,23 +3,17 @@
 //! keyed by model, prompt and post, so a rerun costs nothing.
 
 use super::example::{Example, Strategy, stable_hash};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// Which wire protocol the generating model speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Protocol {
-    Anthropic,
-    Openai,
-}
+use twin_upstream::Provider;
 
 /// Where and how to generate.
 #[derive(Debug, Clone)]
 pub struct Generator {
     /// Base URL without `/v1/...`.
     pub base_url: String,
-    pub protocol: Protocol,
+    pub protocol: Provider,
     pub model: String,
     /// From the environment (`ANTHROPIC_API_KEY` or `OPENAI_API_KEY`), never from a flag or a file.
     pub key: Option<String>,
@@ -82,29 +76,17 @@ fn call(g: &Generator, prompt: &str) -> Result<String, String> {
         .http_status_as_error(false)
         .build()
         .new_agent();
-    let base = g.base_url.trim_end_matches('/');
-    let (url, body) = match g.protocol {
-        Protocol::Anthropic => (
-            format!("{base}/v1/messages"),
-            json!({"model": g.model, "max_tokens": 1500, "messages": [{"role": "user", "content": prompt}]}),
-        ),
-        Protocol::Openai => (
-            format!("{base}/v1/chat/completions"),
-            json!({"model": g.model, "max_tokens": 1500, "messages": [{"role": "user", "content": prompt}]}),
-        ),
-    };
+    let url = g.protocol.endpoint(&g.base_url);
+    let body = g.protocol.one_shot_body(&g.model, 1500, prompt);
     let mut req = agent.post(&url).header("content-type", "application/json");
-    if let Some(k) = &g.key {
-        req = match g.protocol {
-            Protocol::Anthropic => req
-                .header("x-api-key", k)
-                .header("anthropic-version", "2023-06-01"),
-            Protocol::Openai => req.header("authorization", &format!("Bearer {k}")),
-        };
-    } else if g.protocol == Protocol::Anthropic {
-        req = req
-            .header("x-api-key", "none")
-            .header("anthropic-version", "2023-06-01");
+    // Without a key, an Anthropic-protocol local server still gets a (dummy) key header.
+    let key = match (&g.key, g.protocol) {
+        (Some(k), _) => Some(k.as_str()),
+        (None, Provider::Anthropic) => Some("none"),
+        (None, Provider::Openai) => None,
+    };
+    for (name, value) in g.protocol.headers(key) {
+        req = req.header(name, &value);
     }
     let mut resp = req
         .send(body.to_string())
@@ -119,11 +101,8 @@ fn call(g: &Generator, prompt: &str) -> Result<String, String> {
     }
     let v: Value =
         serde_json::from_str(&text).map_err(|e| format!("{url}: the reply is not JSON: {e}"))?;
-    let content = match g.protocol {
-        Protocol::Anthropic => v["content"][0]["text"].as_str(),
-        Protocol::Openai => v["choices"][0]["message"]["content"].as_str(),
-    };
-    content
+    g.protocol
+        .reply_text(&v)
         .map(str::to_string)
         .ok_or_else(|| format!("{url}: the reply has no text"))
 }

@@ -6,7 +6,8 @@ use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 use twin_e2e::{Client, Stack};
 use twin_shared::prompt::{system_prompt, user_turn};
-use twin_shared::upstream::{Upstream, openai, sse_events};
+use twin_shared::sse::sse_events;
+use twin_upstream::{Upstream, openai};
 
 const ROUNDS: usize = 15;
 

@@ -3,7 +3,7 @@
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use twin_shared::upstream::sse_events;
+use twin_shared::sse::sse_events;
 use twin_shared::{ChatEvent, Done, ErrorEvent, Source, Status};
 
 /// Everything one chat request produced.

@@ -1,11 +1,12 @@
 //! Starting and stopping the stack.
 
-use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use twin_local::profile::{small_retrieval_profile, with_profile};
+use twin_local::demo::backends_var;
+use twin_local::profile::small_retrieval_profile;
 use twin_local::wrangler::WranglerDev;
 use twin_local::{Assets, LlamaServer, LocalError, Model, Service, StandIn, free_port};
+use twin_upstream::{Backend, Provider};
 
 /// The Anthropic key the worker is given in tests: it must never come back in a response.
 pub const API_KEY: &str = "sk-test-never-shown-7f3a9c";
@@ -21,10 +22,52 @@ pub struct Stack {
     _wrangler: WranglerDev,
 }
 
-fn backend(id: &str, provider: &str, base: &str, extra: Value) -> Value {
-    let b = json!({"id": id, "label": id, "subtitle": format!("test backend {id}"), "provider": provider,
-                   "base_url": base, "model": "local", "max_tokens": 48});
-    with_profile(b, &extra)
+/// A test backend: named by its id, 48 tokens, `tweak`ed.
+fn backend(
+    id: &str,
+    provider: Provider,
+    base: &str,
+    tweak: impl FnOnce(Backend) -> Backend,
+) -> Backend {
+    tweak(Backend {
+        subtitle: format!("test backend {id}"),
+        max_tokens: 48,
+        ..Backend::new(id, id, provider, base, "local")
+    })
+}
+
+/// Sends the Anthropic key the worker holds.
+fn keyed(b: Backend) -> Backend {
+    Backend {
+        secret: Some("ANTHROPIC_API_KEY".into()),
+        ..b
+    }
+}
+
+/// Keyed, with retrieval.
+fn keyed_rag(b: Backend) -> Backend {
+    Backend {
+        retrieval: true,
+        ..keyed(b)
+    }
+}
+
+/// Keyed, giving up fast (2 s to the first byte, 3 s of silence).
+fn quick(b: Backend) -> Backend {
+    Backend {
+        first_byte_timeout_s: 2,
+        idle_timeout_s: 3,
+        ..keyed(b)
+    }
+}
+
+/// A cold-start backend that stops trying after `secs`.
+fn cold(secs: u64) -> impl FnOnce(Backend) -> Backend {
+    move |b| Backend {
+        cold_start: true,
+        wake_deadline_s: secs,
+        ..b
+    }
 }
 
 impl Stack {
@@ -42,116 +85,60 @@ impl Stack {
         let dead = format!("http://127.0.0.1:{}", free_port()?);
         let l = llama.base_url();
         let fault = |name: &str| stand_in.fault_url(name);
-        let key = json!({"secret": "ANTHROPIC_API_KEY"});
-        let quick =
-            json!({"secret": "ANTHROPIC_API_KEY", "first_byte_timeout_s": 2, "idle_timeout_s": 3});
-        let cold = json!({"cold_start": true, "wake_deadline_s": 4});
-        let backends = json!([
-            backend(
-                "rag",
-                "anthropic",
-                &l,
-                with_profile(
-                    json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true,
-                         "label": "Retrieval + Haiku", "subtitle": "anthropic api · prompted, with retrieval"}),
-                    &small_retrieval_profile()
-                )
-            ),
-            backend(
-                "tuned",
-                "openai",
-                &l,
-                json!({"cold_start": true, "label": "Fine-tuned Gemma",
-                     "subtitle": "GPU · cold start ~60s"})
-            ),
-            backend("tuned-rag", "openai", &l, json!({"retrieval": true})),
-            backend("echo", "anthropic", &stand_in.base_url(), key.clone()),
-            backend(
-                "echo-rag",
-                "anthropic",
-                &stand_in.base_url(),
-                json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true})
-            ),
-            backend("echo-gpu", "openai", &stand_in.base_url(), json!({})),
-            backend("f-429", "anthropic", &fault("429"), key.clone()),
-            backend("f-500", "anthropic", &fault("500"), key.clone()),
-            backend("f-529", "anthropic", &fault("529"), key.clone()),
-            backend(
-                "f-overloaded",
-                "anthropic",
-                &fault("overloaded-mid-stream"),
-                key.clone()
-            ),
-            backend(
-                "f-drop",
-                "anthropic",
-                &fault("drop-mid-stream"),
-                quick.clone()
-            ),
-            backend("f-malformed", "anthropic", &fault("malformed"), key.clone()),
-            backend("f-empty", "openai", &fault("empty-answer"), json!({})),
-            backend(
-                "f-empty-a",
-                "anthropic",
-                &fault("empty-answer"),
-                key.clone()
-            ),
-            backend(
-                "f-unknown",
-                "anthropic",
-                &fault("unknown-events"),
-                key.clone()
-            ),
-            backend(
-                "f-no-first-byte",
-                "anthropic",
-                &fault("no-first-byte"),
-                quick.clone()
-            ),
-            backend("f-dead", "anthropic", &dead, quick),
-            backend(
-                "gpu-cold",
-                "openai",
-                &fault("cold-3"),
-                json!({"cold_start": true, "wake_deadline_s": 20})
-            ),
-            backend("gpu-never", "openai", &fault("no-first-byte"), cold.clone()),
-            backend("gpu-dead", "openai", &dead, cold),
-            backend("gpu-303", "openai", &fault("redirect-303"), json!({})),
-            backend(
-                "gpu-429",
-                "openai",
-                &fault("429"),
-                json!({"cold_start": true})
-            ),
+        let (a, o) = (Provider::Anthropic, Provider::Openai);
+        let same = |b: Backend| b;
+        let echo = stand_in.base_url();
+        let backends = [
+            backend("rag", a, &l, |b| {
+                small_retrieval_profile(Backend {
+                    label: "Retrieval + Haiku".into(),
+                    subtitle: "anthropic api · prompted, with retrieval".into(),
+                    ..keyed_rag(b)
+                })
+            }),
+            backend("tuned", o, &l, |b| Backend {
+                cold_start: true,
+                label: "Fine-tuned Gemma".into(),
+                subtitle: "GPU · cold start ~60s".into(),
+                ..b
+            }),
+            backend("tuned-rag", o, &l, |b| Backend {
+                retrieval: true,
+                ..b
+            }),
+            backend("echo", a, &echo, keyed),
+            backend("echo-rag", a, &echo, keyed_rag),
+            backend("echo-gpu", o, &echo, same),
+            backend("f-429", a, &fault("429"), keyed),
+            backend("f-500", a, &fault("500"), keyed),
+            backend("f-529", a, &fault("529"), keyed),
+            backend("f-overloaded", a, &fault("overloaded-mid-stream"), keyed),
+            backend("f-drop", a, &fault("drop-mid-stream"), quick),
+            backend("f-malformed", a, &fault("malformed"), keyed),
+            backend("f-empty", o, &fault("empty-answer"), same),
+            backend("f-empty-a", a, &fault("empty-answer"), keyed),
+            backend("f-unknown", a, &fault("unknown-events"), keyed),
+            backend("f-no-first-byte", a, &fault("no-first-byte"), quick),
+            backend("f-dead", a, &dead, quick),
+            backend("gpu-cold", o, &fault("cold-3"), cold(20)),
+            backend("gpu-never", o, &fault("no-first-byte"), cold(4)),
+            backend("gpu-dead", o, &dead, cold(4)),
+            backend("gpu-303", o, &fault("redirect-303"), same),
+            backend("gpu-429", o, &fault("429"), |b| Backend {
+                cold_start: true,
+                ..b
+            }),
             // The eval's known answerers: grounded, off-topic and generic.
-            backend(
-                "eval-passage",
-                "anthropic",
-                &fault("answer-passage"),
-                json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true})
-            ),
-            backend(
-                "eval-unrelated",
-                "anthropic",
-                &fault("answer-unrelated"),
-                json!({"secret": "ANTHROPIC_API_KEY", "retrieval": true})
-            ),
-            backend(
-                "eval-generic",
-                "openai",
-                &fault("answer-generic"),
-                json!({})
-            ),
-            backend(
-                "no-key",
-                "anthropic",
-                &stand_in.base_url(),
-                json!({"secret": "MISSING_SECRET"})
-            ),
-        ]);
+            backend("eval-passage", a, &fault("answer-passage"), keyed_rag),
+            backend("eval-unrelated", a, &fault("answer-unrelated"), keyed_rag),
+            backend("eval-generic", o, &fault("answer-generic"), same),
+            backend("no-key", a, &echo, |b| Backend {
+                secret: Some("MISSING_SECRET".into()),
+                ..b
+            }),
+        ];
         let vars = [
-            ("BACKENDS", backends.to_string()),
+            ("BACKENDS", backends_var(&backends)),
             ("ANTHROPIC_API_KEY", API_KEY.to_string()),
         ];
         let wrangler = WranglerDev::start(

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use twin_e2e::Stack;
 use twin_local::demo::{Demo, DemoOptions};
+use twin_upstream::{Backend, Provider};
 
 struct Ctx {
     demo: Demo,
@@ -439,15 +440,29 @@ fn main() {
     write_eval_report(&site).expect("the eval report");
     std::fs::create_dir_all(&shots).expect("screenshots dir");
     let opts = DemoOptions {
-        tuned_override: Some(
-            json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": "stand-in GPU waking for 4 s",
-            "provider": "openai", "base_url": "{stand_in}/fault/cold-4", "model": "x", "cold_start": true, "wake_deadline_s": 30}),
-        ),
+        tuned_override: Some(Backend {
+            subtitle: "stand-in GPU waking for 4 s".into(),
+            cold_start: true,
+            wake_deadline_s: 30,
+            ..Backend::new(
+                "tuned",
+                "Fine-tuned Gemma",
+                Provider::Openai,
+                "{stand_in}/fault/cold-4",
+                "x",
+            )
+        }),
         // Its own wake timer (the stand-in keys cold starts by path): 503s for 5 s from its first request.
-        extra_backends: vec![
-            json!({"id": "flaky", "label": "Flaky", "subtitle": "stand-in answering 503 for 5 s",
-            "provider": "openai", "base_url": "{stand_in}/fault/cold-5", "model": "x"}),
-        ],
+        extra_backends: vec![Backend {
+            subtitle: "stand-in answering 503 for 5 s".into(),
+            ..Backend::new(
+                "flaky",
+                "Flaky",
+                Provider::Openai,
+                "{stand_in}/fault/cold-5",
+                "x",
+            )
+        }],
         site_root: Some(site),
         ..Default::default()
     };

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use twin_shared::upstream::sse_events;
+use twin_shared::sse::sse_events;
 use twin_shared::{ChatEvent, Coverage, PublicConfig};
 
 /// How long one answer may take, cold start included.

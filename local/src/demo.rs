@@ -1,13 +1,23 @@
 //! The whole demo stack: local model servers (or the real services when their keys are set), the worker
 //! under `wrangler dev`, and the demo blog page with the widget, all on loopback; stopped on drop.
 
-use crate::profile::{small_retrieval_profile, small_tuned_profile, with_profile};
+use crate::profile::{small_retrieval_profile, small_tuned_profile};
 use crate::stand_in::StandIn;
 use crate::static_site::StaticSite;
 use crate::wrangler::WranglerDev;
 use crate::{Assets, LlamaServer, LocalError, Model, Service};
-use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
+use twin_upstream::{Backend, Provider};
+
+/// The panes' names, as readers see them.
+const RAG_LABEL: &str = "Retrieval + Haiku";
+const TUNED_LABEL: &str = "Fine-tuned Gemma";
+
+/// The worker's `BACKENDS` var: the typed backends as JSON.
+pub fn backends_var(backends: &[Backend]) -> String {
+    // Strings, numbers and bools only: serialising cannot fail.
+    serde_json::to_string(backends).expect("backends serialise")
+}
 
 /// What answers in the demo.
 #[derive(Debug, Clone, Default)]
@@ -22,10 +32,11 @@ pub struct DemoOptions {
     /// The GPU pane's local model when no GPU service is set (with its LoRA, when there is one).
     pub gpu_model: Option<Model>,
     pub gpu_lora: Option<PathBuf>,
-    /// Extra backends (JSON objects) appended after `rag` and `tuned` (tests add fault backends).
-    pub extra_backends: Vec<Value>,
+    /// Extra backends appended after `rag` and `tuned` (tests add fault backends); `{stand_in}` in a
+    /// base URL becomes the stand-in's address.
+    pub extra_backends: Vec<Backend>,
     /// Replace the `tuned` backend entirely (tests point it at a slow-starting stand-in).
-    pub tuned_override: Option<Value>,
+    pub tuned_override: Option<Backend>,
     /// Serve the page from here instead of `dist/widget` (tests add pages beside the built widget).
     pub site_root: Option<PathBuf>,
 }
@@ -68,9 +79,19 @@ impl Demo {
                     "Retrieval + Haiku: Anthropic API, {}",
                     opts.anthropic_model
                 ));
-                json!({"id": "rag", "label": "Retrieval + Haiku", "subtitle": format!("anthropic api · {} · with retrieval", opts.anthropic_model),
-                       "provider": "anthropic", "base_url": "https://api.anthropic.com", "model": opts.anthropic_model,
-                       "secret": "ANTHROPIC_API_KEY", "retrieval": true, "max_tokens": 600})
+                Backend {
+                    subtitle: format!("anthropic api · {} · with retrieval", opts.anthropic_model),
+                    secret: Some("ANTHROPIC_API_KEY".into()),
+                    retrieval: true,
+                    max_tokens: 600,
+                    ..Backend::new(
+                        "rag",
+                        RAG_LABEL,
+                        Provider::Anthropic,
+                        "https://api.anthropic.com",
+                        &opts.anthropic_model,
+                    )
+                }
             }
             None => {
                 let s = LlamaServer::start(local()?, Service::Haiku, Model::SmolLm2, None, &logs)?;
@@ -78,11 +99,17 @@ impl Demo {
                     "Retrieval + Haiku: local {} under llama.cpp, standing in for Haiku",
                     Model::SmolLm2.alias()
                 ));
-                let v = with_profile(
-                    json!({"id": "rag", "label": "Retrieval + Haiku", "subtitle": "local SmolLM2-135M standing in for Haiku · with retrieval",
-                           "provider": "anthropic", "base_url": s.base_url(), "model": "local", "retrieval": true}),
-                    &small_retrieval_profile(),
-                );
+                let v = small_retrieval_profile(Backend {
+                    subtitle: "local SmolLM2-135M standing in for Haiku · with retrieval".into(),
+                    retrieval: true,
+                    ..Backend::new(
+                        "rag",
+                        RAG_LABEL,
+                        Provider::Anthropic,
+                        &s.base_url(),
+                        "local",
+                    )
+                });
                 servers.push(s);
                 v
             }
@@ -94,12 +121,13 @@ impl Demo {
             }
             (None, Some(url)) => {
                 answering.push(format!("Fine-tuned Gemma: GPU service at {url}"));
-                let mut v = json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": "GPU · cold start ~60s",
-                                   "provider": "openai", "base_url": url, "model": "twin-gemma", "cold_start": true, "max_tokens": 400});
-                if opts.gpu_token.is_some() {
-                    v["secret"] = json!("GPU_TOKEN");
+                Backend {
+                    subtitle: "GPU · cold start ~60s".into(),
+                    cold_start: true,
+                    max_tokens: 400,
+                    secret: opts.gpu_token.as_ref().map(|_| "GPU_TOKEN".into()),
+                    ..Backend::new("tuned", TUNED_LABEL, Provider::Openai, url, "twin-gemma")
                 }
-                v
             }
             (None, None) => {
                 let model = opts.gpu_model.unwrap_or(Model::SmolLm2);
@@ -122,26 +150,30 @@ impl Demo {
                     "Fine-tuned Gemma: local {what} under llama.cpp, standing in for the GPU"
                 ));
                 // The tiny adapter is trained with the one-line system prompt; send it what it knows.
-                let v = with_profile(
-                    json!({"id": "tuned", "label": "Fine-tuned Gemma", "subtitle": format!("local {what} standing in for the GPU"),
-                           "provider": "openai", "base_url": s.base_url(), "model": "local", "cold_start": true,
-                           "brief_system": opts.gpu_lora.is_some()}),
-                    &small_tuned_profile(),
-                );
+                let v = small_tuned_profile(Backend {
+                    subtitle: format!("local {what} standing in for the GPU"),
+                    cold_start: true,
+                    brief_system: opts.gpu_lora.is_some(),
+                    ..Backend::new(
+                        "tuned",
+                        TUNED_LABEL,
+                        Provider::Openai,
+                        &s.base_url(),
+                        "local",
+                    )
+                });
                 servers.push(s);
                 v
             }
         };
         let stand_in = StandIn::start()?;
         // `{stand_in}` in a base URL (tests' backends) becomes the stand-in's address.
-        let backends: Vec<Value> = [rag, tuned]
+        let backends: Vec<Backend> = [rag, tuned]
             .into_iter()
             .chain(opts.extra_backends.iter().cloned())
-            .map(|mut b| {
-                if let Some(u) = b["base_url"].as_str() {
-                    b["base_url"] = json!(u.replace("{stand_in}", &stand_in.base_url()));
-                }
-                b
+            .map(|b| Backend {
+                base_url: b.base_url.replace("{stand_in}", &stand_in.base_url()),
+                ..b
             })
             .collect();
         // The worker must allow the page's origin, and the page must know the worker's URL: pick the
@@ -153,7 +185,7 @@ impl Demo {
         let site_port = crate::free_port()?;
         let page_origin = format!("http://127.0.0.1:{site_port}");
         let mut vars = vec![
-            ("BACKENDS", Value::Array(backends).to_string()),
+            ("BACKENDS", backends_var(&backends)),
             ("ALLOWED_ORIGINS", page_origin.clone()),
         ];
         if let Some(k) = &opts.anthropic_key {

@@ -3,7 +3,8 @@
 //! template debris. Chosen with `twin eval` (README, "Voice vs knowledge, measured"); configuration, not
 //! a fork of the prompt code. The demo and the end-to-end tests use the same profiles.
 
-use serde_json::{Value, json};
+use twin_shared::prompt::PassageFormat;
+use twin_upstream::Backend;
 
 /// Stop sequences for the tiny fine-tuned model: a blank line (one paragraph is all it keeps on topic),
 /// any `<` (the start of echoed markup or a template token) and a `model` turn marker whose tags were not
@@ -25,24 +26,30 @@ pub const SMALL_RETRIEVAL_STOPS: &[&str] = &[
     "Rules:",
 ];
 
-/// Settings for a retrieval backend answered by a tiny local model: three passages in the numbered layout
-/// (plain text, no markup to echo), a low temperature, 120 tokens. Three, not two: two passages of one post
-/// can fill two slots and push the post that answers (the knowledge probe's) out of the sources.
-pub fn small_retrieval_profile() -> Value {
-    json!({"passages": 3, "passage_format": "numbered", "temperature": 0.2, "max_tokens": 120,
-           "stop": SMALL_RETRIEVAL_STOPS})
-}
-
-/// Settings for the fine-tuned pane answered by the tiny local Gemma with its LoRA: the stops end its
-/// turn where the template would.
-pub fn small_tuned_profile() -> Value {
-    json!({"max_tokens": 120, "stop": SMALL_MODEL_STOPS})
-}
-
-/// `base` with every field of `profile` set on it.
-pub fn with_profile(mut base: Value, profile: &Value) -> Value {
-    if let (Some(b), Some(p)) = (base.as_object_mut(), profile.as_object()) {
-        b.extend(p.clone());
+/// A retrieval backend answered by a tiny local model: three passages in the numbered layout (plain text,
+/// no markup to echo), a low temperature, 120 tokens. Three, not two: two passages of one post can fill
+/// two slots and push the post that answers (the knowledge probe's) out of the sources.
+pub fn small_retrieval_profile(b: Backend) -> Backend {
+    Backend {
+        passages: 3,
+        passage_format: PassageFormat::Numbered,
+        temperature: Some(0.2),
+        max_tokens: 120,
+        stop: stops(SMALL_RETRIEVAL_STOPS),
+        ..b
     }
-    base
+}
+
+/// The fine-tuned pane answered by the tiny local Gemma with its LoRA: the stops end its turn where the
+/// template would.
+pub fn small_tuned_profile(b: Backend) -> Backend {
+    Backend {
+        max_tokens: 120,
+        stop: stops(SMALL_MODEL_STOPS),
+        ..b
+    }
+}
+
+fn stops(s: &[&str]) -> Vec<String> {
+    s.iter().map(|s| s.to_string()).collect()
 }

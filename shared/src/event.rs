@@ -59,10 +59,11 @@ impl Coverage {
     }
 }
 
-/// Waiting, said out loud: the GPU waking, a retry.
+/// Waiting, said out loud: a scale-to-zero GPU waking.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Status {
-    /// `waking` (GPU cold start), `retrying`, `waiting`.
+    /// `waking` (a GPU cold start, the only phase the worker sends today); readers show `message`
+    /// whatever the phase, so new phases need no reader change.
     pub phase: String,
     pub elapsed_ms: u64,
     pub message: String,

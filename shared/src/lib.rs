@@ -11,7 +11,7 @@ pub mod eval;
 pub mod event;
 pub mod probes;
 pub mod prompt;
-pub mod upstream;
+pub mod sse;
 
 pub use api::{ApiError, BackendInfo, PublicConfig, SearchHit, SearchResponse, WarmResponse};
 pub use chat::{ChatMessage, ChatRequest, RequestError, Role};

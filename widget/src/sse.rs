@@ -3,7 +3,7 @@
 
 use futures_util::{Stream, StreamExt};
 use twin_shared::ChatEvent;
-use twin_shared::upstream::sse_events;
+use twin_shared::sse::sse_events;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStream, ReadableStreamDefaultReader};

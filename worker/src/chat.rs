@@ -2,9 +2,9 @@
 //! events. Everything that can be refused is refused before the stream starts (a 4xx JSON body); after
 //! that, failures are `error` events.
 
-use crate::config::{Backend, Config, Provider, credential};
+use crate::config::{self, Backend, Config, credential};
 use crate::sink::Sink;
-use crate::{anthropic, clock, http, openai, retrieval};
+use crate::{call, clock, http, retrieval};
 use twin_shared::prompt::{Retrieved, user_turn_as};
 use twin_shared::{ChatEvent, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
@@ -135,23 +135,17 @@ async fn answer(
     } else {
         None
     };
-    let system = backend.system_prompt(author);
+    let system = config::system_prompt(backend, author);
     let retrieved = match &passages {
         Some((coverage, p)) => Retrieved::at(*coverage, p),
         None => Retrieved::Off,
     };
     let last_user = user_turn_as(chat.question(), retrieved, backend.passage_format);
     let prior = &chat.messages[..chat.messages.len() - 1];
-    let end = match backend.provider {
-        Provider::Anthropic => {
-            let body = anthropic::body(backend, &system, prior, &last_user);
-            anthropic::run(backend, key, &body, sink).await
-        }
-        Provider::Openai => {
-            let body = openai::body(backend, &system, prior, &last_user);
-            openai::run(backend, key, &body, sink).await
-        }
-    };
+    let body = backend
+        .provider
+        .stream_body(backend, &system, prior, &last_user);
+    let end = call::stream(backend, key, &body, sink).await;
     if let Some(event) = end {
         sink.send(&event);
     }

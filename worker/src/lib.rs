@@ -3,19 +3,18 @@
 //!
 //! The routes are [`route_table::ROUTES`]; errors are [`twin_shared::ErrorCode`]s.
 
-mod anthropic;
 mod assets;
+mod call;
 mod chat;
 mod clock;
 mod config;
+mod fetch;
 mod http;
-mod openai;
 mod rate_limit;
 mod retrieval;
 mod route_table;
 mod routes;
 mod sink;
-mod upstream;
 
 use config::Config;
 use route_table::{Handler, Lookup};

@@ -27,7 +27,7 @@ pub fn config(config: &Config) -> Result<Response> {
             backends: config
                 .backends
                 .iter()
-                .map(|b| b.info(&config.author))
+                .map(|b| crate::config::info(b, &config.author))
                 .collect(),
             probes,
             search_enabled: config.search_enabled,

@@ -1,8 +1,62 @@
-//! Anthropic Messages streaming: `message_start`, `content_block_*`, `message_delta` (cumulative usage,
-//! stop reason), `message_stop`; `ping` anywhere; `error` mid-stream; unknown event types ignored.
+//! The Anthropic Messages API: the request (the static system prompt marked for prompt caching), its
+//! headers, and the stream: `message_start`, `content_block_*`, `message_delta` (cumulative usage, stop
+//! reason), `message_stop`; `ping` anywhere; `error` mid-stream; unknown event types ignored.
 
-use super::{ProtocolError, Upstream};
-use serde_json::Value;
+use crate::{Backend, ProtocolError, Upstream, role};
+use serde_json::{Value, json};
+use twin_shared::ChatMessage;
+
+/// The endpoint's path under the base URL.
+pub const PATH: &str = "v1/messages";
+/// The API version header value.
+pub const VERSION: &str = "2023-06-01";
+
+/// The version header, and the key when there is one (a local server needs none).
+pub fn headers(key: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut h = vec![("anthropic-version", VERSION.to_string())];
+    if let Some(k) = key {
+        h.push(("x-api-key", k.to_string()));
+    }
+    h
+}
+
+/// The streaming request: system prompt (cacheable), earlier turns, the reader's turn.
+pub fn stream_body(
+    backend: &Backend,
+    system: &str,
+    turns: &[ChatMessage],
+    last_user: &str,
+) -> Value {
+    let mut messages: Vec<Value> = turns
+        .iter()
+        .map(|m| json!({"role": role(m.role), "content": m.content}))
+        .collect();
+    messages.push(json!({"role": "user", "content": last_user}));
+    let mut body = json!({
+        "model": backend.model,
+        "max_tokens": backend.max_tokens,
+        "stream": true,
+        "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+        "messages": messages,
+    });
+    if let Some(t) = backend.temperature {
+        body["temperature"] = json!(t);
+    }
+    if !backend.stop.is_empty() {
+        body["stop_sequences"] = json!(backend.stop);
+    }
+    body
+}
+
+/// A one-shot request: one user message, not streamed.
+pub fn one_shot_body(model: &str, max_tokens: u32, prompt: &str) -> Value {
+    json!({"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": prompt}]})
+}
+
+/// The text of a one-shot reply (its first content block).
+pub fn reply_text(reply: &Value) -> Option<&str> {
+    reply["content"][0]["text"].as_str()
+}
 
 /// Interprets one event. Unknown and uninteresting events give an empty list.
 pub fn decode(event: &str, data: &str) -> Result<Vec<Upstream>, ProtocolError> {
@@ -75,6 +129,32 @@ pub fn decode(event: &str, data: &str) -> Result<Vec<Upstream>, ProtocolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use twin_shared::Role;
+
+    #[test]
+    fn the_request_caches_the_system_prompt_and_sends_options_only_when_set() {
+        let b: Backend = serde_json::from_str(
+            r#"{"id":"r","label":"R","provider":"anthropic","base_url":"h","model":"claude","stop":["<"]}"#,
+        )
+        .expect("backend");
+        let turns = [ChatMessage {
+            role: Role::Assistant,
+            content: "earlier".into(),
+        }];
+        let v = stream_body(&b, "SYS", &turns, "Q");
+        assert_eq!(v["system"][0]["cache_control"]["type"], "ephemeral");
+        assert_eq!(v["messages"][0]["role"], "assistant");
+        assert_eq!(v["messages"][1]["content"], "Q");
+        assert_eq!(v["stop_sequences"][0], "<");
+        assert!(
+            v.get("temperature").is_none(),
+            "newer Haiku models reject it"
+        );
+        assert_eq!(headers(None), [("anthropic-version", VERSION.to_string())]);
+        assert_eq!(headers(Some("k"))[1], ("x-api-key", "k".to_string()));
+        let reply = json!({"content": [{"type": "text", "text": "hi"}]});
+        assert_eq!(reply_text(&reply), Some("hi"));
+    }
 
     #[test]
     fn decodes_the_events_that_matter() {

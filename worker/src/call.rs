@@ -1,0 +1,117 @@
+//! One answer from a backend, whatever its protocol: headers and endpoint from `twin_upstream`, one
+//! attempt with a first-byte timeout, or, for a scale-to-zero service, attempts until its wake deadline.
+//! While a cold service wakes (refused connections, 502/503/504, a first byte that does not come) the
+//! reader gets `status` events with the elapsed time; past the deadline the error is retryable. No
+//! retry once a stream has started: text already sent would be repeated. A 303 to a result URL (Modal
+//! past its 150 s limit) is followed by the fetch itself.
+
+use crate::clock;
+use crate::config::Backend;
+use crate::fetch::{self, Sent};
+use crate::sink::Sink;
+use serde_json::Value;
+use std::time::Duration;
+use twin_shared::{ChatEvent, Status};
+use twin_upstream::errors;
+use worker::Headers;
+
+/// Longest pause between wake attempts, whatever `Retry-After` says.
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+fn waking(sink: &mut Sink, started: f64, backend: &Backend) -> bool {
+    let elapsed_ms = clock::since(started);
+    sink.send(&ChatEvent::Status(Status {
+        phase: "waking".into(),
+        elapsed_ms,
+        message: format!(
+            "Waking {} ({} s so far; a cold start takes about a minute)",
+            backend.label,
+            elapsed_ms / 1000
+        ),
+    }))
+}
+
+/// Streams one answer to `body` into `sink`; the stream's last event (`done` or `error`) is returned
+/// for the caller to send, `None` when the reader has gone.
+pub async fn stream(
+    backend: &Backend,
+    key: Option<&str>,
+    body: &Value,
+    sink: &mut Sink,
+) -> Option<ChatEvent> {
+    let headers = Headers::new();
+    let _ = headers.set("content-type", "application/json");
+    for (name, value) in backend.provider.headers(key) {
+        let _ = headers.set(name, &value);
+    }
+    let started = clock::now_ms();
+    let deadline_ms = backend.wake_deadline_s * 1000;
+    let body = body.to_string();
+    loop {
+        let left = deadline_ms.saturating_sub(clock::since(started));
+        let limit = if backend.cold_start {
+            left
+        } else {
+            backend.first_byte_timeout_s * 1000
+        };
+        let sent = fetch::send(
+            &backend.endpoint(),
+            &headers,
+            &body,
+            Duration::from_millis(limit),
+            // While waiting: a waking service tells the reader; any other notices a reader who left.
+            || {
+                if backend.cold_start {
+                    waking(sink, started, backend)
+                } else {
+                    sink.open()
+                }
+            },
+        )
+        .await;
+        let pause = match sent {
+            Sent::ReaderGone => return None,
+            Sent::Response(mut resp) => match resp.status_code() {
+                200 => {
+                    let idle = Duration::from_secs(backend.idle_timeout_s);
+                    return fetch::consume(&mut resp, sink, idle, &backend.label, backend.provider)
+                        .await
+                        .into_event();
+                }
+                502..=504 if backend.cold_start => {
+                    fetch::retry_after(&resp).map(Duration::from_secs)
+                }
+                status => {
+                    return Some(errors::http_error(
+                        status,
+                        fetch::retry_after(&resp),
+                        &backend.label,
+                    ));
+                }
+            },
+            Sent::Failed(_) | Sent::TimedOut if backend.cold_start => None,
+            Sent::Failed(e) => return Some(errors::unreachable(&backend.label, &e)),
+            Sent::TimedOut => {
+                return Some(errors::timed_out(
+                    &backend.label,
+                    backend.first_byte_timeout_s,
+                ));
+            }
+        };
+        if clock::since(started) >= deadline_ms {
+            return Some(errors::did_not_wake(
+                &backend.label,
+                backend.wake_deadline_s,
+            ));
+        }
+        if !waking(sink, started, backend) {
+            return None;
+        }
+        clock::sleep(
+            pause
+                .unwrap_or(Duration::from_secs(1))
+                .clamp(Duration::from_millis(500), MAX_BACKOFF),
+        )
+        .await;
+    }
+}
