@@ -34,7 +34,8 @@ pub struct Args {
     /// Synthetic strategy: the generating model's base URL (e.g. https://api.anthropic.com).
     #[arg(long)]
     llm_url: Option<String>,
-    /// Synthetic strategy: the protocol it speaks. Its key comes from ANTHROPIC_API_KEY or OPENAI_API_KEY.
+    /// Synthetic strategy: the protocol it speaks, anthropic or openai. Its key comes from
+    /// ANTHROPIC_API_KEY or OPENAI_API_KEY.
     #[arg(long, default_value = "anthropic")]
     llm_protocol: twin_upstream::Provider,
     /// Synthetic strategy: the model id.

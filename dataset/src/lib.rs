@@ -18,8 +18,11 @@ use twin_index::{Kind, Passage};
 
 /// A built dataset.
 pub struct Dataset {
+    /// The system prompt every example is written under.
     pub system: String,
+    /// The training examples.
     pub train: Vec<Example>,
+    /// The validation examples (whole sources held out).
     pub valid: Vec<Example>,
     /// Examples dropped because their prompt is (or contains) an eval question.
     pub leaked: usize,
@@ -41,7 +44,7 @@ pub fn leaks(prompt: &str, eval: &HashSet<String>) -> bool {
 }
 
 /// What the author covers, for refusals: the most common post tags.
-pub fn covered_topics(passages: &[Passage]) -> String {
+fn covered_topics(passages: &[Passage]) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut seen = HashSet::new();
     for p in passages.iter().filter(|p| p.kind == Kind::Post) {

@@ -9,32 +9,56 @@ use std::time::Duration;
 use twin_upstream::Provider;
 
 /// Where and how to generate.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Generator {
     /// Base URL without `/v1/...`.
     pub base_url: String,
+    /// The protocol the generating model speaks.
     pub protocol: Provider,
+    /// Its model id.
     pub model: String,
     /// From the environment (`ANTHROPIC_API_KEY` or `OPENAI_API_KEY`), never from a flag or a file.
     pub key: Option<String>,
+    /// Where replies are cached.
     pub cache_dir: PathBuf,
     /// Questions asked per post.
     pub per_post: usize,
 }
 
+/// The key is never printed.
+impl std::fmt::Debug for Generator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Generator")
+            .field("base_url", &self.base_url)
+            .field("protocol", &self.protocol)
+            .field("model", &self.model)
+            .field("key", &self.key.as_ref().map(|_| "<set>"))
+            .field("cache_dir", &self.cache_dir)
+            .field("per_post", &self.per_post)
+            .finish()
+    }
+}
+
 /// A post to write questions about.
 pub struct Post<'a> {
+    /// Its slug (examples name their source by it).
     pub slug: &'a str,
+    /// Its title, quoted in the prompt.
     pub title: &'a str,
+    /// Its text, every passage joined.
     pub text: String,
 }
 
 /// What a run did: examples, and how many replies came from the cache or were unreadable.
 #[derive(Debug, Default)]
 pub struct Generated {
+    /// The question and answer pairs, as examples.
     pub examples: Vec<Example>,
+    /// Replies read from the cache.
     pub cached: usize,
+    /// Replies asked for.
     pub fetched: usize,
+    /// Reply lines that were not a `{"q", "a"}` object.
     pub bad_lines: usize,
 }
 
@@ -77,7 +101,7 @@ fn call(g: &Generator, prompt: &str) -> Result<String, String> {
         .build()
         .new_agent();
     let url = g.protocol.endpoint(&g.base_url);
-    let body = g.protocol.one_shot_body(&g.model, 1500, prompt);
+    let body = g.protocol.one_shot_body(&g.model, 1500, None, prompt);
     let mut req = agent.post(&url).header("content-type", "application/json");
     // Without a key, an Anthropic-protocol local server still gets a (dummy) key header.
     let key = match (&g.key, g.protocol) {

@@ -5,9 +5,9 @@
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
 use twin_e2e::{Client, Stack};
-use twin_shared::prompt::{system_prompt, user_turn};
+use twin_shared::prompt::user_turn;
 use twin_shared::sse::sse_events;
-use twin_upstream::{Upstream, openai};
+use twin_upstream::{Backend, Provider, Upstream, openai};
 
 const ROUNDS: usize = 15;
 
@@ -83,18 +83,22 @@ fn main() {
         ),
         ("llama-server SmolLM2", "tuned", stack.llama.base_url()),
     ] {
-        let body = serde_json::json!({"model": "local", "max_tokens": 48, "stream": true, "messages": [
-            {"role": "system", "content": system_prompt("Ilse Marwick", &persona, false)},
-            {"role": "user", "content": user_turn(question, None)}]});
+        // The request the worker sends for this backend (e2e/src/stack.rs: openai, model "local", 48
+        // tokens, no retrieval), sent straight to the same upstream.
+        let direct_backend = Backend {
+            max_tokens: 48,
+            ..Backend::new(backend, backend, Provider::Openai, &upstream, "local")
+        };
+        let body = direct_backend.stream_body(
+            &direct_backend.system_prompt("Ilse Marwick", &persona),
+            &[],
+            &user_turn(question, None),
+        );
         let (mut via, mut direct) = (Vec::new(), Vec::new());
         for _ in 0..ROUNDS {
             let run = client.ask(backend, question);
             via.push(run.first_delta.expect("worker delta").as_secs_f64() * 1e3);
-            direct.push(rt.block_on(direct_ttft(
-                &http,
-                &format!("{upstream}/v1/chat/completions"),
-                &body,
-            )));
+            direct.push(rt.block_on(direct_ttft(&http, &direct_backend.endpoint(), &body)));
         }
         let (v, d) = (median(via), median(direct));
         println!(

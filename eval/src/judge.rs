@@ -12,6 +12,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 use twin_shared::prompt::escape;
+use twin_upstream::Provider;
 
 /// Where and with what the judge runs. Its `Debug` never shows the key.
 #[derive(Clone)]
@@ -116,15 +117,12 @@ pub fn parse(reply: &str) -> Option<(u8, u8, String)> {
 }
 
 async fn ask(http: &reqwest::Client, judge: &Judge, user: &str) -> Result<String, String> {
-    let url = format!("{}/v1/messages", judge.base_url.trim_end_matches('/'));
-    let body = serde_json::json!({"model": judge.model, "max_tokens": 200, "system": RUBRIC,
-        "messages": [{"role": "user", "content": user}]});
-    let mut req = http
-        .post(&url)
-        .header("anthropic-version", "2023-06-01")
-        .json(&body);
-    if let Some(k) = &judge.key {
-        req = req.header("x-api-key", k);
+    let provider = Provider::Anthropic;
+    let url = provider.endpoint(&judge.base_url);
+    let body = provider.one_shot_body(&judge.model, 200, Some(RUBRIC), user);
+    let mut req = http.post(&url).json(&body);
+    for (name, value) in provider.headers(judge.key.as_deref()) {
+        req = req.header(name, value);
     }
     let resp = req.send().await.map_err(|e| format!("{url}: {e}"))?;
     let status = resp.status().as_u16();
@@ -138,8 +136,8 @@ async fn ask(http: &reqwest::Client, judge: &Judge, user: &str) -> Result<String
             v["error"]["message"]
         ));
     }
-    v["content"][0]["text"]
-        .as_str()
+    provider
+        .reply_text(&v)
         .map(str::to_string)
         .ok_or_else(|| format!("{url}: the reply has no text"))
 }

@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 /// One problem in the content: `path:line: message` (line 0 means the whole file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// The file.
     pub path: PathBuf,
+    /// The 1-based line, or 0 for the file as a whole.
     pub line: usize,
+    /// What is wrong, for the author.
     pub message: String,
 }
 

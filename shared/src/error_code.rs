@@ -153,9 +153,10 @@ impl ErrorCode {
         }
     }
 
-    /// The code a wire string names, if it is one of these.
+    /// The code a wire string names, if it is one of these (read by serde, so it knows every variant
+    /// whether or not [`ErrorCode::ALL`] lists it).
     pub fn parse(code: &str) -> Option<ErrorCode> {
-        ErrorCode::ALL.iter().copied().find(|c| c.as_str() == code)
+        serde_json::from_value(serde_json::Value::String(code.to_string())).ok()
     }
 
     /// The HTTP status of a refusal with this code (codes that only end streams get the gateway status
@@ -218,6 +219,10 @@ mod tests {
             assert_eq!(serde_json::from_str::<ErrorCode>(&json).expect("read"), *c);
         }
         assert_eq!(ErrorCode::parse("no_such_code"), None);
+        let mut names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len(), "a code listed twice");
     }
 
     #[test]

@@ -48,9 +48,14 @@ pub fn stream_body(
     body
 }
 
-/// A one-shot request: one user message, not streamed.
-pub fn one_shot_body(model: &str, max_tokens: u32, prompt: &str) -> Value {
-    json!({"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": prompt}]})
+/// A one-shot request: an optional system prompt and one user message, not streamed.
+pub fn one_shot_body(model: &str, max_tokens: u32, system: Option<&str>, prompt: &str) -> Value {
+    let mut body = json!({"model": model, "max_tokens": max_tokens,
+                          "messages": [{"role": "user", "content": prompt}]});
+    if let Some(s) = system {
+        body["system"] = json!(s);
+    }
+    body
 }
 
 /// The text of a one-shot reply (its first content block).
@@ -154,6 +159,13 @@ mod tests {
         assert_eq!(headers(Some("k"))[1], ("x-api-key", "k".to_string()));
         let reply = json!({"content": [{"type": "text", "text": "hi"}]});
         assert_eq!(reply_text(&reply), Some("hi"));
+        let one = one_shot_body("m", 9, Some("RUBRIC"), "P");
+        assert_eq!(
+            (one["system"].as_str(), one["max_tokens"].as_u64()),
+            (Some("RUBRIC"), Some(9))
+        );
+        assert_eq!(one["messages"][0]["content"], "P");
+        assert!(one_shot_body("m", 9, None, "P").get("system").is_none());
     }
 
     #[test]

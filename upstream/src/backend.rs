@@ -4,7 +4,9 @@
 
 use crate::Provider;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use twin_shared::BackendInfo;
+use twin_shared::ChatMessage;
 use twin_shared::prompt::{
     PassageFormat, PromptPassage, Retrieved, brief_system_prompt, system_prompt_as, user_turn_as,
 };
@@ -13,10 +15,14 @@ use twin_shared::prompt::{
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Backend {
+    /// What requests name it by (`/api/chat` `backend`).
     pub id: String,
+    /// Its pane's title.
     pub label: String,
+    /// A line under the title (what answers it).
     #[serde(default)]
     pub subtitle: String,
+    /// The protocol it speaks.
     pub provider: Provider,
     /// Without the `/v1/...` path.
     pub base_url: String,
@@ -31,6 +37,7 @@ pub struct Backend {
     /// Whether the service scales to zero and must be woken (status events, retries until the deadline).
     #[serde(default)]
     pub cold_start: bool,
+    /// The longest answer, in tokens.
     #[serde(default = "default_max_tokens")]
     pub max_tokens: u32,
     /// Sent only when set: newer Haiku models reject sampling parameters.
@@ -162,6 +169,15 @@ impl Backend {
     /// The streaming endpoint.
     pub fn endpoint(&self) -> String {
         self.provider.endpoint(&self.base_url)
+    }
+
+    /// The streaming request for one answer in this backend's protocol: `system`, the earlier turns,
+    /// then the reader's turn.
+    pub fn stream_body(&self, system: &str, turns: &[ChatMessage], last_user: &str) -> Value {
+        match self.provider {
+            Provider::Anthropic => crate::anthropic::stream_body(self, system, turns, last_user),
+            Provider::Openai => crate::openai::stream_body(self, system, turns, last_user),
+        }
     }
 }
 

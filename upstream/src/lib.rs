@@ -18,7 +18,6 @@ pub use event::{ProtocolError, Upstream};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use twin_shared::ChatMessage;
 use twin_shared::sse::SseEvent;
 
 /// Which wire protocol a backend speaks.
@@ -57,20 +56,6 @@ impl Provider {
         }
     }
 
-    /// The streaming request for one answer: `system`, the earlier turns, then the reader's turn.
-    pub fn stream_body(
-        self,
-        backend: &Backend,
-        system: &str,
-        turns: &[ChatMessage],
-        last_user: &str,
-    ) -> Value {
-        match self {
-            Provider::Anthropic => anthropic::stream_body(backend, system, turns, last_user),
-            Provider::Openai => openai::stream_body(backend, system, turns, last_user),
-        }
-    }
-
     /// Interprets one event of an answer's stream.
     pub fn decode(self, event: &SseEvent) -> Result<Vec<Upstream>, ProtocolError> {
         match self {
@@ -79,11 +64,17 @@ impl Provider {
         }
     }
 
-    /// A one-shot (not streamed) request: one user message.
-    pub fn one_shot_body(self, model: &str, max_tokens: u32, prompt: &str) -> Value {
+    /// A one-shot request (not streamed): an optional system prompt and one user message.
+    pub fn one_shot_body(
+        self,
+        model: &str,
+        max_tokens: u32,
+        system: Option<&str>,
+        prompt: &str,
+    ) -> Value {
         match self {
-            Provider::Anthropic => anthropic::one_shot_body(model, max_tokens, prompt),
-            Provider::Openai => openai::one_shot_body(model, max_tokens, prompt),
+            Provider::Anthropic => anthropic::one_shot_body(model, max_tokens, system, prompt),
+            Provider::Openai => openai::one_shot_body(model, max_tokens, system, prompt),
         }
     }
 

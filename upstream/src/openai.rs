@@ -47,9 +47,14 @@ pub fn stream_body(
     body
 }
 
-/// A one-shot request: one user message, not streamed.
-pub fn one_shot_body(model: &str, max_tokens: u32, prompt: &str) -> Value {
-    json!({"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": prompt}]})
+/// A one-shot request: an optional system prompt and one user message, not streamed.
+pub fn one_shot_body(model: &str, max_tokens: u32, system: Option<&str>, prompt: &str) -> Value {
+    let mut messages = Vec::new();
+    if let Some(s) = system {
+        messages.push(json!({"role": "system", "content": s}));
+    }
+    messages.push(json!({"role": "user", "content": prompt}));
+    json!({"model": model, "max_tokens": max_tokens, "messages": messages})
 }
 
 /// The text of a one-shot reply (its first choice).
@@ -128,6 +133,16 @@ mod tests {
         assert_eq!(headers(Some("t"))[0].1, "Bearer t");
         let reply = json!({"choices": [{"message": {"content": "hi"}}]});
         assert_eq!(reply_text(&reply), Some("hi"));
+        let one = one_shot_body("m", 9, Some("S"), "P");
+        assert_eq!(
+            one["messages"][0],
+            json!({"role": "system", "content": "S"})
+        );
+        assert_eq!(one["messages"][1], json!({"role": "user", "content": "P"}));
+        assert_eq!(
+            one_shot_body("m", 9, None, "P")["messages"][0]["role"],
+            "user"
+        );
     }
 
     #[test]

@@ -52,11 +52,13 @@ impl Turn {
             }
             ChatEvent::Error(e) => {
                 self.status = None;
-                let message = match (ErrorCode::parse(&e.code), e.retry_after_s) {
-                    (Some(ErrorCode::RateLimited), Some(s)) => {
+                // Only these two codes change the message; compared as strings (no parsing needed).
+                let code = e.code.as_str();
+                let message = match e.retry_after_s {
+                    Some(s) if code == ErrorCode::RateLimited.as_str() => {
                         format!("Too many questions right now. Try again in {s} seconds.")
                     }
-                    (Some(ErrorCode::GpuUnavailable), _) => {
+                    _ if code == ErrorCode::GpuUnavailable.as_str() => {
                         format!("{} The GPU may still be waking; try again.", e.message)
                     }
                     _ => e.message,

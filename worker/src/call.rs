@@ -7,7 +7,7 @@
 
 use crate::clock;
 use crate::config::Backend;
-use crate::fetch::{self, Sent};
+use crate::fetch::{self, Sent, fail};
 use crate::sink::Sink;
 use serde_json::Value;
 use std::time::Duration;
@@ -31,14 +31,9 @@ fn waking(sink: &mut Sink, started: f64, backend: &Backend) -> bool {
     }))
 }
 
-/// Streams one answer to `body` into `sink`; the stream's last event (`done` or `error`) is returned
-/// for the caller to send, `None` when the reader has gone.
-pub async fn stream(
-    backend: &Backend,
-    key: Option<&str>,
-    body: &Value,
-    sink: &mut Sink,
-) -> Option<ChatEvent> {
+/// Streams one answer to `body` into `sink`, ending with `done` or `error` (sent where each is built;
+/// nothing more once the reader has gone).
+pub async fn stream(backend: &Backend, key: Option<&str>, body: &Value, sink: &mut Sink) {
     let headers = Headers::new();
     let _ = headers.set("content-type", "application/json");
     for (name, value) in backend.provider.headers(key) {
@@ -70,42 +65,35 @@ pub async fn stream(
         )
         .await;
         let pause = match sent {
-            Sent::ReaderGone => return None,
+            Sent::ReaderGone => return,
             Sent::Response(mut resp) => match resp.status_code() {
                 200 => {
                     let idle = Duration::from_secs(backend.idle_timeout_s);
-                    return fetch::consume(&mut resp, sink, idle, &backend.label, backend.provider)
-                        .await
-                        .into_event();
+                    fetch::consume(&mut resp, sink, idle, &backend.label, backend.provider).await;
+                    return;
                 }
                 502..=504 if backend.cold_start => {
                     fetch::retry_after(&resp).map(Duration::from_secs)
                 }
                 status => {
-                    return Some(errors::http_error(
-                        status,
-                        fetch::retry_after(&resp),
-                        &backend.label,
-                    ));
+                    let error =
+                        errors::http_error(status, fetch::retry_after(&resp), &backend.label);
+                    return fail(sink, error);
                 }
             },
             Sent::Failed(_) | Sent::TimedOut if backend.cold_start => None,
-            Sent::Failed(e) => return Some(errors::unreachable(&backend.label, &e)),
+            Sent::Failed(e) => return fail(sink, errors::unreachable(&backend.label, &e)),
             Sent::TimedOut => {
-                return Some(errors::timed_out(
-                    &backend.label,
-                    backend.first_byte_timeout_s,
-                ));
+                let error = errors::timed_out(&backend.label, backend.first_byte_timeout_s);
+                return fail(sink, error);
             }
         };
         if clock::since(started) >= deadline_ms {
-            return Some(errors::did_not_wake(
-                &backend.label,
-                backend.wake_deadline_s,
-            ));
+            let error = errors::did_not_wake(&backend.label, backend.wake_deadline_s);
+            return fail(sink, error);
         }
         if !waking(sink, started, backend) {
-            return None;
+            return;
         }
         clock::sleep(
             pause

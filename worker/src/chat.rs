@@ -142,11 +142,6 @@ async fn answer(
     };
     let last_user = user_turn_as(chat.question(), retrieved, backend.passage_format);
     let prior = &chat.messages[..chat.messages.len() - 1];
-    let body = backend
-        .provider
-        .stream_body(backend, &system, prior, &last_user);
-    let end = call::stream(backend, key, &body, sink).await;
-    if let Some(event) = end {
-        sink.send(&event);
-    }
+    let body = backend.stream_body(&system, prior, &last_user);
+    call::stream(backend, key, &body, sink).await;
 }

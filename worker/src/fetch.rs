@@ -29,7 +29,8 @@ pub enum Sent {
 }
 
 /// POSTs `body` as JSON to `url`, giving up after `timeout`. Every [`STATUS_EVERY`] while waiting,
-/// `tick(elapsed_ms)` runs (to send a status event); it returns false when the reader has gone.
+/// `tick()` runs (to send a status event, or to check the reader is still there); it returns false
+/// when the reader has gone.
 pub async fn send(
     url: &str,
     headers: &Headers,
@@ -80,38 +81,18 @@ pub fn retry_after(resp: &Response) -> Option<u64> {
         .and_then(|v| v.trim().parse().ok())
 }
 
-/// How reading a stream ended.
-pub enum StreamEnd {
-    /// The stream finished properly; send this `done`.
-    Done(Done),
-    /// Send this error event.
-    Error(ChatEvent),
-    /// The reader went away; send nothing.
-    ReaderGone,
-}
-
-impl StreamEnd {
-    /// The stream's last event; `None` when the reader has gone.
-    pub fn into_event(self) -> Option<ChatEvent> {
-        match self {
-            StreamEnd::Done(d) => Some(ChatEvent::Done(d)),
-            StreamEnd::Error(e) => Some(e),
-            StreamEnd::ReaderGone => None,
-        }
-    }
-}
-
-/// Reads an upstream SSE body in `provider`'s protocol, sending `delta`s as text arrives.
+/// Reads an upstream SSE body in `provider`'s protocol, sending `delta`s as text arrives and then the
+/// stream's last event, `done` or `error`, here where it is built (nothing when the reader has gone).
 pub async fn consume(
     resp: &mut Response,
     sink: &mut Sink,
     idle: Duration,
     backend: &str,
     provider: Provider,
-) -> StreamEnd {
+) {
     let bytes = match resp.stream() {
         Ok(s) => s,
-        Err(e) => return StreamEnd::Error(errors::no_body(backend, &e.to_string())),
+        Err(e) => return fail(sink, errors::no_body(backend, &e.to_string())),
     };
     let mut events = sse_events(bytes);
     let mut answer = Answer::default();
@@ -119,36 +100,43 @@ pub async fn consume(
         let next = match select(events.next(), Box::pin(clock::sleep(idle))).await {
             Either::Left((next, _)) => next,
             Either::Right(_) => {
-                return StreamEnd::Error(errors::went_silent(backend, idle.as_secs()));
+                return fail(sink, errors::went_silent(backend, idle.as_secs()));
             }
         };
         let event = match next {
             Some(Ok(ev)) => ev,
-            Some(Err(e)) => return StreamEnd::Error(errors::cut_off(backend, &e.to_string())),
-            None => return StreamEnd::Error(errors::ended_early(backend)),
+            Some(Err(e)) => return fail(sink, errors::cut_off(backend, &e.to_string())),
+            None => return fail(sink, errors::ended_early(backend)),
         };
         let items = match provider.decode(&event) {
             Ok(items) => items,
-            Err(e) => return StreamEnd::Error(errors::malformed(backend, &e)),
+            Err(e) => return fail(sink, errors::malformed(backend, &e)),
         };
         for item in items {
             match answer.feed(item, backend) {
                 Step::Delta(text) => {
                     if !sink.send(&ChatEvent::Delta { text }) {
-                        return StreamEnd::ReaderGone;
+                        return;
                     }
                 }
                 Step::Continue => {}
-                Step::Failed(e) => return StreamEnd::Error(e),
+                Step::Failed(e) => return fail(sink, e),
                 Step::Finished { stop_reason, usage } => {
-                    return StreamEnd::Done(Done {
+                    let done = Done {
                         stop_reason,
                         usage,
                         ttft_ms: sink.ttft_ms.unwrap_or_else(|| clock::since(sink.started)),
                         total_ms: clock::since(sink.started),
-                    });
+                    };
+                    sink.send(&ChatEvent::Done(done));
+                    return;
                 }
             }
         }
     }
+}
+
+/// Sends a stream's `error` event (its last).
+pub fn fail(sink: &mut Sink, error: ChatEvent) {
+    sink.send(&error);
 }

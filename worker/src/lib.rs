@@ -1,7 +1,7 @@
 //! The twin edge worker: the only thing the widget talks to. It holds the secrets, retrieves passages
 //! from the embedded index, calls the configured model backend and streams one uniform event stream.
 //!
-//! The routes are [`route_table::ROUTES`]; errors are [`twin_shared::ErrorCode`]s.
+//! The routes are the table in `route_table.rs`; errors are [`twin_shared::ErrorCode`]s.
 
 mod assets;
 mod call;

@@ -6,20 +6,28 @@ use worker::Method;
 /// What runs a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Handler {
+    /// `{"status":"ok"}`.
     Health,
+    /// What readers may know: backends, probes.
     Config,
+    /// Retrieval alone, for the author.
     Search,
+    /// Wakes a cold-start backend.
     Warm,
+    /// The streamed answer.
     Chat,
 }
 
 /// One row of [`ROUTES`].
 #[derive(Debug)]
 pub struct Route {
+    /// The one method the path takes.
     pub method: Method,
+    /// The exact path (no prefix matching).
     pub path: &'static str,
     /// Counts against the per-address limit (`RATE_LIMITER`): everything that costs retrieval or tokens.
     pub rate_limited: bool,
+    /// What runs it.
     pub handler: Handler,
 }
 
@@ -60,6 +68,7 @@ pub static ROUTES: &[Route] = &[
 /// What the table says about a request.
 #[derive(Debug, PartialEq)]
 pub enum Lookup {
+    /// The route for this path and method.
     Found(&'static Route),
     /// No route has this path.
     NoPath,
@@ -98,6 +107,8 @@ mod tests {
         assert_eq!(found("/api/chat", Method::Post), (Handler::Chat, true));
         assert_eq!(found("/api/health", Method::Get), (Handler::Health, false));
         assert_eq!(found("/api/search", Method::Get), (Handler::Search, true));
+        assert_eq!(found("/api/warm", Method::Post), (Handler::Warm, true));
+        assert_eq!(found("/api/config", Method::Get), (Handler::Config, false));
         assert_eq!(
             lookup("/api/chat", &Method::Get),
             Lookup::WrongMethod(Method::Post)

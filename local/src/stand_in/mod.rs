@@ -408,3 +408,27 @@ fn sse_response(frames: Vec<Result<String, ()>>) -> Response {
         .body(Body::from_stream(stream))
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod independence {
+    /// The stand-in checks the worker's protocol clients, so it must not be built from them: no file of
+    /// it uses `twin_upstream` (the clients) or `twin_shared` (the worker's contract).
+    #[test]
+    fn the_stand_in_shares_no_code_with_the_clients_it_checks() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/stand_in");
+        let mut files = 0;
+        for entry in std::fs::read_dir(&dir).expect("stand_in folder") {
+            let path = entry.expect("entry").path();
+            let text = std::fs::read_to_string(&path).expect("source");
+            files += 1;
+            // Spelt in two pieces so this file does not name them itself.
+            for client in [["twin", "_upstream"].concat(), ["twin", "_shared"].concat()] {
+                let uses = text
+                    .lines()
+                    .any(|l| l.contains(&client) && !l.trim_start().starts_with("///"));
+                assert!(!uses, "{} uses {client}", path.display());
+            }
+        }
+        assert!(files >= 4, "read {files} files of the stand-in");
+    }
+}
