@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use twin_local::demo::backends_var;
 use twin_local::profile::small_retrieval_profile;
+use twin_local::worker_stack::{STAND_IN, WorkerStack};
 use twin_local::wrangler::WranglerDev;
 use twin_local::{Assets, LlamaServer, LocalError, Model, Service, StandIn, free_port};
 use twin_upstream::{Backend, Provider};
@@ -81,13 +81,12 @@ impl Stack {
         let logs = Self::root().join("build/logs/e2e");
         let assets = Assets::ensure()?;
         let llama = LlamaServer::start(&assets, Service::Haiku, Model::SmolLm2, None, &logs)?;
-        let stand_in = StandIn::start()?;
         let dead = format!("http://127.0.0.1:{}", free_port()?);
         let l = llama.base_url();
-        let fault = |name: &str| stand_in.fault_url(name);
+        let fault = |name: &str| format!("{STAND_IN}/fault/{name}");
         let (a, o) = (Provider::Anthropic, Provider::Openai);
         let same = |b: Backend| b;
-        let echo = stand_in.base_url();
+        let echo = STAND_IN.to_string();
         let backends = [
             backend("rag", a, &l, |b| {
                 small_retrieval_profile(Backend {
@@ -137,21 +136,15 @@ impl Stack {
                 ..b
             }),
         ];
-        let vars = [
-            ("BACKENDS", backends_var(&backends)),
-            ("ANTHROPIC_API_KEY", API_KEY.to_string()),
-        ];
-        let wrangler = WranglerDev::start(
-            &Self::root().join("worker"),
-            &vars,
-            &logs.join("wrangler.log"),
-        )?;
+        let vars = [("ANTHROPIC_API_KEY", API_KEY.to_string())];
+        let WorkerStack { stand_in, worker } =
+            WorkerStack::start(&Self::root(), &backends, &vars, &logs.join("wrangler.log"))?;
         Ok(Stack {
-            url: wrangler.url.clone(),
+            url: worker.url.clone(),
             llama,
             stand_in,
-            startup: wrangler.startup,
-            _wrangler: wrangler,
+            startup: worker.startup,
+            _wrangler: worker,
         })
     }
 }

@@ -4,6 +4,7 @@
 use crate::profile::{small_retrieval_profile, small_tuned_profile};
 use crate::stand_in::StandIn;
 use crate::static_site::StaticSite;
+use crate::worker_stack::WorkerStack;
 use crate::wrangler::WranglerDev;
 use crate::{Assets, LlamaServer, LocalError, Model, Service};
 use std::path::{Path, PathBuf};
@@ -12,12 +13,6 @@ use twin_upstream::{Backend, Provider};
 /// The panes' names, as readers see them.
 const RAG_LABEL: &str = "Retrieval + Haiku";
 const TUNED_LABEL: &str = "Fine-tuned Gemma";
-
-/// The worker's `BACKENDS` var: the typed backends as JSON.
-pub fn backends_var(backends: &[Backend]) -> String {
-    // Strings, numbers and bools only: serialising cannot fail.
-    serde_json::to_string(backends).expect("backends serialise")
-}
 
 /// What answers in the demo.
 #[derive(Debug, Clone, Default)]
@@ -166,15 +161,9 @@ impl Demo {
                 v
             }
         };
-        let stand_in = StandIn::start()?;
-        // `{stand_in}` in a base URL (tests' backends) becomes the stand-in's address.
         let backends: Vec<Backend> = [rag, tuned]
             .into_iter()
             .chain(opts.extra_backends.iter().cloned())
-            .map(|b| Backend {
-                base_url: b.base_url.replace("{stand_in}", &stand_in.base_url()),
-                ..b
-            })
             .collect();
         // The worker must allow the page's origin, and the page must know the worker's URL: pick the
         // page's port first, start the worker allowing it, then serve the page on it.
@@ -184,17 +173,15 @@ impl Demo {
             .unwrap_or_else(|| root.join("dist/widget"));
         let site_port = crate::free_port()?;
         let page_origin = format!("http://127.0.0.1:{site_port}");
-        let mut vars = vec![
-            ("BACKENDS", backends_var(&backends)),
-            ("ALLOWED_ORIGINS", page_origin.clone()),
-        ];
+        let mut vars = vec![("ALLOWED_ORIGINS", page_origin.clone())];
         if let Some(k) = &opts.anthropic_key {
             vars.push(("ANTHROPIC_API_KEY", k.clone()));
         }
         if let Some(t) = &opts.gpu_token {
             vars.push(("GPU_TOKEN", t.clone()));
         }
-        let worker = WranglerDev::start(&root.join("worker"), &vars, &logs.join("wrangler.log"))?;
+        let WorkerStack { stand_in, worker } =
+            WorkerStack::start(root, &backends, &vars, &logs.join("wrangler.log"))?;
         let site = StaticSite::start(&site_root, &worker.url, site_port)?;
         Ok(Demo {
             page_url: format!("{}/post.html", site.url),

@@ -21,6 +21,7 @@ mod process;
 pub mod profile;
 pub mod stand_in;
 pub mod static_site;
+pub mod worker_stack;
 pub mod wrangler;
 
 pub use assets::{Assets, Model};

@@ -39,12 +39,7 @@ pub fn stream_body(
         "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
         "messages": messages,
     });
-    if let Some(t) = backend.temperature {
-        body["temperature"] = json!(t);
-    }
-    if !backend.stop.is_empty() {
-        body["stop_sequences"] = json!(backend.stop);
-    }
+    crate::sampling(&mut body, backend, "stop_sequences");
     body
 }
 

@@ -107,6 +107,17 @@ impl std::fmt::Display for Provider {
     }
 }
 
+/// Sets the backend's temperature and stop sequences on a request, only when configured (newer Haiku
+/// models reject sampling parameters); `stop_key` is the protocol's name for the stops.
+fn sampling(body: &mut Value, backend: &Backend, stop_key: &str) {
+    if let Some(t) = backend.temperature {
+        body["temperature"] = serde_json::json!(t);
+    }
+    if !backend.stop.is_empty() {
+        body[stop_key] = serde_json::json!(backend.stop);
+    }
+}
+
 /// The wire name of a turn's role (both protocols use the same two).
 fn role(r: twin_shared::Role) -> &'static str {
     match r {

@@ -38,12 +38,7 @@ pub fn stream_body(
         "stream_options": {"include_usage": true},
         "messages": messages,
     });
-    if let Some(t) = backend.temperature {
-        body["temperature"] = json!(t);
-    }
-    if !backend.stop.is_empty() {
-        body["stop"] = json!(backend.stop);
-    }
+    crate::sampling(&mut body, backend, "stop");
     body
 }
 

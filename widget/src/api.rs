@@ -3,7 +3,6 @@
 
 use crate::sse;
 use futures_util::StreamExt;
-use js_sys::Uint8Array;
 use twin_shared::{ChatEvent, ChatRequest, PublicConfig};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -116,9 +115,4 @@ pub async fn copy(text: &str) -> bool {
     JsFuture::from(w.navigator().clipboard().write_text(text))
         .await
         .is_ok()
-}
-
-/// Bytes of a `Uint8Array` chunk.
-pub fn bytes(v: &JsValue) -> Vec<u8> {
-    Uint8Array::new(v).to_vec()
 }

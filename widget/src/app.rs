@@ -3,8 +3,8 @@
 
 use crate::Options;
 use crate::api;
+use crate::conversation::PaneState;
 use crate::pane::Pane;
-use crate::state::PaneState;
 use leptos::ev::KeyboardEvent;
 use leptos::html;
 use leptos::prelude::*;
@@ -19,12 +19,15 @@ const PANES: usize = 2;
 
 #[component]
 pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
+    let endpoint = options.endpoint.clone();
+    // Loaded once; `None` until the worker answers. Whichever comes last, the config or the widget
+    // scrolling into view, wakes a cold-start backend (no polling).
     let config: RwSignal<Option<Result<PublicConfig, String>>> = RwSignal::new(None);
     let panes: RwSignal<Vec<PaneState>, LocalStorage> = RwSignal::new_local(Vec::new());
-    let endpoint = options.endpoint.clone();
-    let chosen = options.backends.clone();
+    let warm = Warm::new(endpoint.clone(), config);
     {
-        let endpoint = endpoint.clone();
+        let (endpoint, chosen) = (endpoint.clone(), options.backends.clone());
+        let warm = warm.clone();
         spawn_local(async move {
             let result = api::config(&endpoint).await;
             if let Ok(c) = &result {
@@ -44,9 +47,10 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
                 panes.set(shown);
             }
             config.set(Some(result));
+            warm.config_loaded();
         });
     }
-    warm_when_visible(&host, endpoint.clone(), config);
+    warm.when_visible(&host);
 
     let input = NodeRef::<html::Textarea>::new();
     let draft = RwSignal::new(String::new());
@@ -116,53 +120,70 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
     }
 }
 
-/// Calls `/api/warm` once, the first time the widget scrolls into view, if a backend has a cold start.
-fn warm_when_visible(
-    host: &HtmlElement,
+/// Calls `/api/warm` once, when the widget is in view and the config is loaded (in either order), if a
+/// backend has a cold start.
+#[derive(Clone)]
+struct Warm {
     endpoint: String,
     config: RwSignal<Option<Result<PublicConfig, String>>>,
-) {
-    let fired = std::rc::Rc::new(std::cell::Cell::new(false));
-    let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
-        move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
-            let visible = entries.iter().any(|e| {
-                e.unchecked_into::<web_sys::IntersectionObserverEntry>()
-                    .is_intersecting()
-            });
-            if !visible || fired.get() {
-                return;
-            }
-            fired.set(true);
-            observer.disconnect();
-            let endpoint = endpoint.clone();
-            spawn_local(async move {
-                // Wait for the config so only a configured cold-start backend is woken.
-                for _ in 0..50 {
-                    if config.get_untracked().is_some() {
-                        break;
-                    }
-                    let p = js_sys::Promise::new(&mut |resolve, _| {
-                        if let Some(w) = web_sys::window() {
-                            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
-                                &resolve, 100,
-                            );
-                        }
-                    });
-                    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-                }
-                let cold = config.with_untracked(|c| {
-                    c.as_ref()
-                        .and_then(|c| c.as_ref().ok())
-                        .is_some_and(|c| c.backends.iter().any(|b| b.cold_start))
-                });
-                if cold {
-                    api::warm(&endpoint).await;
-                }
-            });
-        },
-    );
-    if let Ok(observer) = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()) {
-        observer.observe(host);
+    visible: std::rc::Rc<std::cell::Cell<bool>>,
+    done: std::rc::Rc<std::cell::Cell<bool>>,
+}
+
+impl Warm {
+    fn new(endpoint: String, config: RwSignal<Option<Result<PublicConfig, String>>>) -> Warm {
+        Warm {
+            endpoint,
+            config,
+            visible: Default::default(),
+            done: Default::default(),
+        }
     }
-    callback.forget();
+
+    /// The config has arrived.
+    fn config_loaded(&self) {
+        self.maybe_warm();
+    }
+
+    /// Watches `host` and notes the first time it is in view.
+    fn when_visible(&self, host: &HtmlElement) {
+        let this = self.clone();
+        let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
+            move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
+                let in_view = entries.iter().any(|e| {
+                    e.unchecked_into::<web_sys::IntersectionObserverEntry>()
+                        .is_intersecting()
+                });
+                if in_view {
+                    observer.disconnect();
+                    this.visible.set(true);
+                    this.maybe_warm();
+                }
+            },
+        );
+        if let Ok(observer) = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref())
+        {
+            observer.observe(host);
+        }
+        callback.forget();
+    }
+
+    fn maybe_warm(&self) {
+        if self.done.get() || !self.visible.get() {
+            return;
+        }
+        let Some(cold) = self.config.with_untracked(|c| {
+            c.as_ref().map(|c| {
+                c.as_ref()
+                    .is_ok_and(|c| c.backends.iter().any(|b| b.cold_start))
+            })
+        }) else {
+            return;
+        };
+        self.done.set(true);
+        if cold {
+            let endpoint = self.endpoint.clone();
+            spawn_local(async move { api::warm(&endpoint).await });
+        }
+    }
 }

@@ -4,10 +4,10 @@
 
 mod api;
 mod app;
+mod conversation;
 mod markdown;
 mod pane;
 mod sse;
-mod state;
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,6 +28,8 @@ pub struct Options {
 }
 
 fn main() {
+    // A widget panic prints a readable message and stack in the console, not `unreachable`.
+    console_error_panic_hook::set_once();
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

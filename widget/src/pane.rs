@@ -2,8 +2,8 @@
 //! retry, and copy. Answers are announced politely to screen readers (`role="log"`).
 
 use crate::api;
+use crate::conversation::{PaneState, Turn};
 use crate::markdown::markdown;
-use crate::state::{PaneState, Turn};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -24,17 +24,21 @@ pub fn Pane(pane: PaneState) -> impl IntoView {
             </header>
             <div class="log" role="log" aria-live="polite" aria-relevant="additions text">
                 {move || {
-                    let list = turns.get();
-                    if list.is_empty() {
-                        return view! { <p class="empty">"Answers appear here."</p> }.into_any();
-                    }
-                    let n = list.len();
-                    list.into_iter()
-                        .enumerate()
-                        .map(|(i, t)| view_turn(t, i + 1 == n, retry_pane.clone()))
-                        .collect_view()
-                        .into_any()
+                    turns
+                        .with(Vec::is_empty)
+                        .then(|| view! { <p class="empty">"Answers appear here."</p> })
                 }}
+                // Keyed by turn: a new turn adds one node, and a streamed delta re-renders only its own
+                // turn (each turn has its own signal).
+                <For each=move || turns.get() key=|cell| cell.id let:cell>
+                    {
+                        let pane = retry_pane.clone();
+                        let id = cell.id;
+                        let is_last = move || turns.with(|t| t.last().map(|c| c.id) == Some(id));
+                        let turn = cell.turn;
+                        move || view_turn(turn.get(), is_last(), pane.clone())
+                    }
+                </For>
             </div>
         </section>
     }

@@ -4,7 +4,7 @@
 use futures_util::{Stream, StreamExt};
 use twin_shared::ChatEvent;
 use twin_shared::sse::sse_events;
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStream, ReadableStreamDefaultReader};
 
@@ -25,7 +25,7 @@ fn body_bytes(body: ReadableStream) -> impl Stream<Item = Result<Vec<u8>, String
                     return None;
                 }
                 let value = js_sys::Reflect::get(&v, &"value".into()).ok()?;
-                Some((Ok(crate::api::bytes(&value)), Some(r)))
+                Some((Ok(bytes(&value)), Some(r)))
             }
         }
     })
@@ -42,4 +42,9 @@ pub fn chat_events(body: ReadableStream) -> impl Stream<Item = Result<ChatEvent,
             Err(e) => Some(Err(e.to_string())),
         }
     })
+}
+
+/// Bytes of a `Uint8Array` chunk.
+fn bytes(v: &JsValue) -> Vec<u8> {
+    js_sys::Uint8Array::new(v).to_vec()
 }

@@ -1,4 +1,5 @@
-//! One pane's conversation: its turns as they stream in, and the request in flight (to stop it).
+//! The conversation controller of one pane: its turns as they stream in, sending, retrying and stopping
+//! the request in flight, and folding each stream event into the answer.
 
 use crate::api;
 use leptos::prelude::*;
@@ -72,12 +73,21 @@ impl Turn {
     }
 }
 
+/// One turn in a pane's list: a stable id (the key its view is kept by) and its own signal, so a streamed
+/// delta updates that turn alone and the list only changes when a turn is added or removed.
+#[derive(Clone)]
+pub struct TurnCell {
+    pub id: u64,
+    pub turn: ArcRwSignal<Turn>,
+}
+
 /// A pane: which backend, and its conversation.
 #[derive(Clone)]
 pub struct PaneState {
     pub backend: BackendInfo,
     pub endpoint: String,
-    pub turns: RwSignal<Vec<Turn>>,
+    pub turns: RwSignal<Vec<TurnCell>>,
+    next_id: StoredValue<u64>,
     abort: RwSignal<Option<AbortController>, LocalStorage>,
 }
 
@@ -87,20 +97,28 @@ impl PaneState {
             backend,
             endpoint,
             turns: RwSignal::new(Vec::new()),
+            next_id: StoredValue::new(0),
             abort: RwSignal::new_local(None),
         }
     }
 
     /// Whether an answer is streaming.
     pub fn busy(&self) -> bool {
-        self.turns.with(|t| t.last().is_some_and(|t| t.streaming))
+        self.turns
+            .with(|t| t.last().is_some_and(|c| c.turn.with(|t| t.streaming)))
+    }
+
+    /// The newest turn's cell.
+    fn last(&self) -> Option<TurnCell> {
+        self.turns.with_untracked(|t| t.last().cloned())
     }
 
     /// Asks `question` in this pane's conversation.
     pub fn ask(&self, question: String, probe: Option<String>) {
         self.stop();
         let mut messages: Vec<ChatMessage> = Vec::new();
-        self.turns.with_untracked(|turns| {
+        self.turns.with_untracked(|cells| {
+            let turns: Vec<Turn> = cells.iter().map(|c| c.turn.get_untracked()).collect();
             let done: Vec<&Turn> = turns
                 .iter()
                 .filter(|t| t.failure.is_none() && !t.answer.trim().is_empty())
@@ -125,48 +143,46 @@ impl PaneState {
             messages,
             probe,
         };
-        self.turns.update(|t| {
-            t.push(Turn {
+        let id = self.next_id.get_value();
+        self.next_id.set_value(id + 1);
+        let cell = TurnCell {
+            id,
+            turn: ArcRwSignal::new(Turn {
                 question,
                 streaming: true,
                 ..Default::default()
-            })
-        });
+            }),
+        };
+        let turn = cell.turn.clone();
+        self.turns.update(|t| t.push(cell));
         let Ok(controller) = AbortController::new() else {
             return;
         };
         let signal = controller.signal();
         self.abort.set(Some(controller));
-        let turns = self.turns;
         let abort = self.abort;
         let endpoint = self.endpoint.clone();
         spawn_local(async move {
             let result = api::chat(&endpoint, &req, &signal, |event| {
-                turns.update(|t| {
-                    if let Some(last) = t.last_mut() {
-                        last.apply(event);
-                    }
-                })
+                turn.update(|t| t.apply(event))
             })
             .await;
-            turns.update(|t| {
-                if let Some(last) = t.last_mut() {
-                    last.streaming = false;
-                    if let Err(message) = result
-                        && !last.stopped
-                        && last.failure.is_none()
-                    {
-                        last.failure = Some(Failure {
-                            message,
-                            retryable: true,
-                        });
-                    }
-                    if last.done.is_none() && last.failure.is_none() && !last.stopped {
-                        last.failure = Some(Failure {
-                            message: "The answer ended early.".into(),
-                            retryable: true,
-                        });
-                    }
+            turn.update(|last| {
+                last.streaming = false;
+                if let Err(message) = result
+                    && !last.stopped
+                    && last.failure.is_none()
+                {
+                    last.failure = Some(Failure {
+                        message,
+                        retryable: true,
+                    });
+                }
+                if last.done.is_none() && last.failure.is_none() && !last.stopped {
+                    last.failure = Some(Failure {
+                        message: "The answer ended early.".into(),
+                        retryable: true,
+                    });
                 }
             });
             abort.set(None);
@@ -176,13 +192,15 @@ impl PaneState {
     /// Stops the answer in flight, keeping what arrived.
     pub fn stop(&self) {
         if let Some(c) = self.abort.get_untracked() {
-            self.turns.update(|t| {
-                if let Some(last) = t.last_mut().filter(|l| l.streaming) {
-                    last.stopped = true;
-                    last.streaming = false;
-                    last.status = None;
-                }
-            });
+            if let Some(cell) = self.last() {
+                cell.turn.update(|last| {
+                    if last.streaming {
+                        last.stopped = true;
+                        last.streaming = false;
+                        last.status = None;
+                    }
+                });
+            }
             c.abort();
             self.abort.set(None);
         }
@@ -191,8 +209,8 @@ impl PaneState {
     /// Asks the last question again (after a retryable failure).
     pub fn retry(&self) {
         let last = self
-            .turns
-            .with_untracked(|t| t.last().map(|l| l.question.clone()));
+            .last()
+            .map(|c| c.turn.with_untracked(|t| t.question.clone()));
         if let Some(q) = last {
             self.turns.update(|t| {
                 t.pop();

@@ -1,0 +1,47 @@
+//! The one stack builder the demo and the end-to-end tests share: the fault stand-in and the worker under
+//! `wrangler dev`, given typed backends (written into its `BACKENDS` var) and any other vars.
+
+use crate::LocalError;
+use crate::stand_in::StandIn;
+use crate::wrangler::WranglerDev;
+use std::path::Path;
+use twin_upstream::Backend;
+
+/// In a backend's base URL, stands for the stand-in's address (known only once it has started).
+pub const STAND_IN: &str = "{stand_in}";
+
+/// The worker's `BACKENDS` var: the typed backends as JSON.
+pub fn backends_var(backends: &[Backend]) -> String {
+    // Strings, numbers and bools only: serialising cannot fail.
+    serde_json::to_string(backends).expect("backends serialise")
+}
+
+/// The stand-in and the worker, stopped on drop.
+pub struct WorkerStack {
+    pub stand_in: StandIn,
+    pub worker: WranglerDev,
+}
+
+impl WorkerStack {
+    /// Starts the stand-in, then the worker of the repository at `root` with `backends` (each
+    /// [`STAND_IN`] in a base URL replaced by the stand-in's address) and `vars`, logging to `log`.
+    pub fn start(
+        root: &Path,
+        backends: &[Backend],
+        vars: &[(&str, String)],
+        log: &Path,
+    ) -> Result<WorkerStack, LocalError> {
+        let stand_in = StandIn::start()?;
+        let backends: Vec<Backend> = backends
+            .iter()
+            .map(|b| Backend {
+                base_url: b.base_url.replace(STAND_IN, &stand_in.base_url()),
+                ..b.clone()
+            })
+            .collect();
+        let mut all = vec![("BACKENDS", backends_var(&backends))];
+        all.extend(vars.iter().cloned());
+        let worker = WranglerDev::start(&root.join("worker"), &all, log)?;
+        Ok(WorkerStack { stand_in, worker })
+    }
+}
