@@ -81,6 +81,8 @@ impl Stack {
         let logs = Self::root().join("build/logs/e2e");
         let assets = Assets::ensure()?;
         let llama = LlamaServer::start(&assets, Service::Haiku, Model::SmolLm2, None, &logs)?;
+        // The stand-in first: the dead port is picked while it holds its own.
+        let stand_in = StandIn::start()?;
         let dead = format!("http://127.0.0.1:{}", free_port()?);
         let l = llama.base_url();
         let fault = |name: &str| format!("{STAND_IN}/fault/{name}");
@@ -137,8 +139,9 @@ impl Stack {
             }),
         ];
         let vars = [("ANTHROPIC_API_KEY", API_KEY.to_string())];
+        let log = logs.join("wrangler.log");
         let WorkerStack { stand_in, worker } =
-            WorkerStack::start(&Self::root(), &backends, &vars, &logs.join("wrangler.log"))?;
+            WorkerStack::start(&Self::root(), stand_in, &backends, &vars, &log)?;
         Ok(Stack {
             url: worker.url.clone(),
             llama,

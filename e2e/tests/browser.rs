@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use twin_e2e::Stack;
 use twin_local::demo::{Demo, DemoOptions};
+use twin_local::worker_stack::STAND_IN;
 use twin_upstream::{Backend, Provider};
 
 struct Ctx {
@@ -448,7 +449,7 @@ fn main() {
                 "tuned",
                 "Fine-tuned Gemma",
                 Provider::Openai,
-                "{stand_in}/fault/cold-4",
+                &format!("{STAND_IN}/fault/cold-4"),
                 "x",
             )
         }),
@@ -459,7 +460,7 @@ fn main() {
                 "flaky",
                 "Flaky",
                 Provider::Openai,
-                "{stand_in}/fault/cold-5",
+                &format!("{STAND_IN}/fault/cold-5"),
                 "x",
             )
         }],

@@ -30,7 +30,8 @@ pub struct DemoOptions {
     /// Extra backends appended after `rag` and `tuned` (tests add fault backends); `{stand_in}` in a
     /// base URL becomes the stand-in's address.
     pub extra_backends: Vec<Backend>,
-    /// Replace the `tuned` backend entirely (tests point it at a slow-starting stand-in).
+    /// Replace the `tuned` backend entirely (tests point it at a slow-starting stand-in; `{stand_in}` in
+    /// its base URL is replaced too).
     pub tuned_override: Option<Backend>,
     /// Serve the page from here instead of `dist/widget` (tests add pages beside the built widget).
     pub site_root: Option<PathBuf>,
@@ -171,6 +172,8 @@ impl Demo {
             .site_root
             .clone()
             .unwrap_or_else(|| root.join("dist/widget"));
+        // The stand-in first: the page's port is picked while it holds its own.
+        let stand_in = StandIn::start()?;
         let site_port = crate::free_port()?;
         let page_origin = format!("http://127.0.0.1:{site_port}");
         let mut vars = vec![("ALLOWED_ORIGINS", page_origin.clone())];
@@ -180,8 +183,9 @@ impl Demo {
         if let Some(t) = &opts.gpu_token {
             vars.push(("GPU_TOKEN", t.clone()));
         }
+        let log = logs.join("wrangler.log");
         let WorkerStack { stand_in, worker } =
-            WorkerStack::start(root, &backends, &vars, &logs.join("wrangler.log"))?;
+            WorkerStack::start(root, stand_in, &backends, &vars, &log)?;
         let site = StaticSite::start(&site_root, &worker.url, site_port)?;
         Ok(Demo {
             page_url: format!("{}/post.html", site.url),

@@ -7,7 +7,9 @@
 //!   errors and dropped connections mid-stream, a slow cold start, a first byte that never comes,
 //!   malformed SSE, a 303 to a result URL), speaking the exact wire formats of both APIs.
 //!
-//! - [`wrangler::WranglerDev`]: the worker under `wrangler dev` (workerd); [`demo::Demo`]: the whole demo.
+//! - [`wrangler::WranglerDev`]: the worker under `wrangler dev` (workerd);
+//!   [`worker_stack::WorkerStack`]: the stand-in and the worker, the one builder the demo and the
+//!   end-to-end tests share; [`demo::Demo`]: the whole demo.
 //!
 //! Every process started here is stopped when its handle drops, and dies with the parent process.
 

@@ -11,27 +11,30 @@ use twin_upstream::Backend;
 pub const STAND_IN: &str = "{stand_in}";
 
 /// The worker's `BACKENDS` var: the typed backends as JSON.
-pub fn backends_var(backends: &[Backend]) -> String {
+fn backends_var(backends: &[Backend]) -> String {
     // Strings, numbers and bools only: serialising cannot fail.
     serde_json::to_string(backends).expect("backends serialise")
 }
 
 /// The stand-in and the worker, stopped on drop.
 pub struct WorkerStack {
+    /// The fault stand-in the backends may point at.
     pub stand_in: StandIn,
+    /// `wrangler dev` running the worker.
     pub worker: WranglerDev,
 }
 
 impl WorkerStack {
-    /// Starts the stand-in, then the worker of the repository at `root` with `backends` (each
-    /// [`STAND_IN`] in a base URL replaced by the stand-in's address) and `vars`, logging to `log`.
+    /// Starts the worker of the repository at `root` with `backends` (each [`STAND_IN`] in a base URL
+    /// replaced by `stand_in`'s address) and `vars`, logging to `log`. The caller starts the stand-in
+    /// first, so ports it picks afterwards (a dead one, the page's) cannot be the stand-in's.
     pub fn start(
         root: &Path,
+        stand_in: StandIn,
         backends: &[Backend],
         vars: &[(&str, String)],
         log: &Path,
     ) -> Result<WorkerStack, LocalError> {
-        let stand_in = StandIn::start()?;
         let backends: Vec<Backend> = backends
             .iter()
             .map(|b| Backend {

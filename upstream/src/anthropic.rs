@@ -150,6 +150,12 @@ mod tests {
             v.get("temperature").is_none(),
             "newer Haiku models reject it"
         );
+        let warm = Backend {
+            temperature: Some(0.5),
+            ..b.clone()
+        };
+        let t = stream_body(&warm, "SYS", &[], "Q")["temperature"].as_f64();
+        assert!(t.is_some_and(|t| (t - 0.5).abs() < 1e-6), "{t:?}");
         assert_eq!(headers(None), [("anthropic-version", VERSION.to_string())]);
         assert_eq!(headers(Some("k"))[1], ("x-api-key", "k".to_string()));
         let reply = json!({"content": [{"type": "text", "text": "hi"}]});

@@ -124,6 +124,11 @@ mod tests {
         assert_eq!(v["stream_options"]["include_usage"], true);
         assert!((v["temperature"].as_f64().expect("t") - 0.2).abs() < 1e-6);
         assert!(v.get("stop").is_none());
+        let stopping = Backend {
+            stop: vec!["<".into()],
+            ..b.clone()
+        };
+        assert_eq!(stream_body(&stopping, "SYS", &[], "Q")["stop"][0], "<");
         assert!(headers(None).is_empty());
         assert_eq!(headers(Some("t"))[0].1, "Bearer t");
         let reply = json!({"choices": [{"message": {"content": "hi"}}]});

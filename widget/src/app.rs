@@ -1,5 +1,6 @@
 //! The widget: loads the worker's config, shows one pane per backend side by side, one input that asks
-//! both, the probe buttons, and the controls (stop, new conversation). Wakes the GPU when first in view.
+//! both, the probe buttons, and the controls (stop, new conversation). Wakes the GPU once the widget is
+//! in view and the config has arrived.
 
 use crate::Options;
 use crate::api;
@@ -54,7 +55,8 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
 
     let input = NodeRef::<html::Textarea>::new();
     let draft = RwSignal::new(String::new());
-    let busy = move || panes.with(|p| p.iter().any(|p| p.busy()));
+    // A memo: the controls change when a pane starts or stops streaming, not on every delta.
+    let busy = Memo::new(move |_| panes.with(|p| p.iter().any(|p| p.busy())));
     let ask = move |question: String, probe: Option<String>| {
         let q = question.trim().to_string();
         if q.is_empty() {
@@ -105,7 +107,7 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
                     on:input=move |ev| draft.set(event_target_value(&ev))
                     on:keydown=on_key></textarea>
                 <div class="controls">
-                    {move || if busy() {
+                    {move || if busy.get() {
                         view! { <button type="button" class="stop" on:click=move |_| stop()>"Stop"</button> }.into_any()
                     } else {
                         view! { <button type="submit" class="send" disabled=move || draft.get().trim().is_empty()>"Ask both"</button> }.into_any()

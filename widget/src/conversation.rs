@@ -77,7 +77,9 @@ impl Turn {
 /// delta updates that turn alone and the list only changes when a turn is added or removed.
 #[derive(Clone)]
 pub struct TurnCell {
+    /// Unique within the pane.
     pub id: u64,
+    /// The turn as it streams in.
     pub turn: ArcRwSignal<Turn>,
 }
 
@@ -88,10 +90,12 @@ pub struct PaneState {
     pub endpoint: String,
     pub turns: RwSignal<Vec<TurnCell>>,
     next_id: StoredValue<u64>,
-    abort: RwSignal<Option<AbortController>, LocalStorage>,
+    /// The request in flight and the id of its turn (so a finished request never clears a newer one's).
+    abort: RwSignal<Option<(u64, AbortController)>, LocalStorage>,
 }
 
 impl PaneState {
+    /// An empty conversation with `backend` through the worker at `endpoint`.
     pub fn new(backend: BackendInfo, endpoint: String) -> PaneState {
         PaneState {
             backend,
@@ -143,6 +147,9 @@ impl PaneState {
             messages,
             probe,
         };
+        let Ok(controller) = AbortController::new() else {
+            return;
+        };
         let id = self.next_id.get_value();
         self.next_id.set_value(id + 1);
         let cell = TurnCell {
@@ -155,11 +162,8 @@ impl PaneState {
         };
         let turn = cell.turn.clone();
         self.turns.update(|t| t.push(cell));
-        let Ok(controller) = AbortController::new() else {
-            return;
-        };
         let signal = controller.signal();
-        self.abort.set(Some(controller));
+        self.abort.set(Some((id, controller)));
         let abort = self.abort;
         let endpoint = self.endpoint.clone();
         spawn_local(async move {
@@ -185,13 +189,18 @@ impl PaneState {
                     });
                 }
             });
-            abort.set(None);
+            // Only if no newer request has replaced this one.
+            abort.update(|a| {
+                if a.as_ref().is_some_and(|(i, _)| *i == id) {
+                    *a = None;
+                }
+            });
         });
     }
 
     /// Stops the answer in flight, keeping what arrived.
     pub fn stop(&self) {
-        if let Some(c) = self.abort.get_untracked() {
+        if let Some((_, c)) = self.abort.get_untracked() {
             if let Some(cell) = self.last() {
                 cell.turn.update(|last| {
                     if last.streaming {

@@ -28,15 +28,19 @@ pub fn Pane(pane: PaneState) -> impl IntoView {
                         .with(Vec::is_empty)
                         .then(|| view! { <p class="empty">"Answers appear here."</p> })
                 }}
-                // Keyed by turn: a new turn adds one node, and a streamed delta re-renders only its own
-                // turn (each turn has its own signal).
+                // Keyed by turn: a new turn adds its own node, and a streamed delta re-renders only its
+                // own turn (each turn has its own signal).
                 <For each=move || turns.get() key=|cell| cell.id let:cell>
                     {
                         let pane = retry_pane.clone();
                         let id = cell.id;
-                        let is_last = move || turns.with(|t| t.last().map(|c| c.id) == Some(id));
+                        // A memo, so a turn re-renders when it stops or starts being the last one, not
+                        // whenever the list changes.
+                        let is_last = Memo::new(move |_| {
+                            turns.with(|t| t.last().map(|c| c.id) == Some(id))
+                        });
                         let turn = cell.turn;
-                        move || view_turn(turn.get(), is_last(), pane.clone())
+                        move || turn.with(|t| view_turn(t.clone(), is_last.get(), pane.clone()))
                     }
                 </For>
             </div>
