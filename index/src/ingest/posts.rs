@@ -68,15 +68,38 @@ fn read_text(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<String> {
     }
 }
 
-fn read_post(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -> Option<Document> {
+/// A file's text split into front matter and body; an unreadable file or broken front matter is a
+/// diagnostic.
+fn read_parsed(path: &Path, diags: &mut Vec<Diagnostic>) -> Option<front_matter::Parsed> {
     let text = read_text(path, diags)?;
-    let parsed = match front_matter::parse_front_matter(&text) {
-        Ok(p) => p,
+    match front_matter::parse_front_matter(&text) {
+        Ok(p) => Some(p),
         Err((line, msg)) => {
             diags.push(Diagnostic::new(path, line, msg));
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// The sections of `body` (starting at line `body_line`) under `title`; none is the diagnostic `empty`
+/// at the body's first line.
+fn sections_of(
+    path: &Path,
+    (body, body_line): (&str, usize),
+    title: &str,
+    empty: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Vec<markdown::Section>> {
+    let sections = markdown::sections(body, title);
+    if sections.is_empty() {
+        diags.push(Diagnostic::new(path, body_line, empty));
+        return None;
+    }
+    Some(sections)
+}
+
+fn read_post(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -> Option<Document> {
+    let parsed = read_parsed(path, diags)?;
     if !parsed.has_front_matter {
         diags.push(Diagnostic::new(
             path,
@@ -114,15 +137,13 @@ fn read_post(path: &Path, site: &Site, diags: &mut Vec<Diagnostic>) -> Option<Do
         return None;
     }
     let title = fm.title.unwrap_or_default();
-    let sections = markdown::sections(&parsed.body, &title);
-    if sections.is_empty() {
-        diags.push(Diagnostic::new(
-            path,
-            parsed.body_line,
-            "post has no text after its front matter",
-        ));
-        return None;
-    }
+    let sections = sections_of(
+        path,
+        (&parsed.body, parsed.body_line),
+        &title,
+        "post has no text after its front matter",
+        diags,
+    )?;
     let slug = fm.slug.unwrap_or_else(|| slug_from_path(path));
     let url = match &fm.url {
         Some(u) => site.absolute(u),
@@ -145,24 +166,15 @@ pub(super) fn read_about(
     site: &Site,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Document> {
-    let text = read_text(path, diags)?;
-    let parsed = match front_matter::parse_front_matter(&text) {
-        Ok(p) => p,
-        Err((line, msg)) => {
-            diags.push(Diagnostic::new(path, line, msg));
-            return None;
-        }
-    };
+    let parsed = read_parsed(path, diags)?;
     let title = parsed.front.title.unwrap_or_else(|| "About".into());
-    let sections = markdown::sections(&parsed.body, &title);
-    if sections.is_empty() {
-        diags.push(Diagnostic::new(
-            path,
-            parsed.body_line,
-            "about page has no text",
-        ));
-        return None;
-    }
+    let sections = sections_of(
+        path,
+        (&parsed.body, parsed.body_line),
+        &title,
+        "about page has no text",
+        diags,
+    )?;
     Some(Document {
         title,
         slug: "about".into(),
