@@ -211,6 +211,35 @@ async fn an_uncovered_question_says_so(ctx: &Ctx) {
     screenshot(ctx, "not-covered.png").await;
 }
 
+/// A question over the worker's limit is refused as one that cannot pass: the pane says what to do and
+/// offers no "Try again" (the worker's own message shows it came from the worker's check).
+async fn an_overlong_question_says_to_shorten_it(ctx: &Ctx) {
+    let page = &ctx.page;
+    let turns = format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')");
+    let before = eval(page, &format!("{turns}.length"))
+        .await
+        .as_u64()
+        .unwrap_or(0);
+    eval(page, &format!("(() => {{ const t = {ROOT}.querySelector('#twin-input'); t.focus(); t.value = 'why '.repeat(501);
+        t.dispatchEvent(new Event('input', {{bubbles: true}}));
+        t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
+    let last = format!("{turns}[{before}]");
+    wait_for(
+        page,
+        &format!("!!{last} && !!{last}.querySelector('.error')"),
+        Duration::from_secs(20),
+        "the refusal",
+    )
+    .await;
+    let v = eval(page, &format!("({{text: {last}.querySelector('.error').textContent, retry: {last}.querySelectorAll('button.retry').length}})")).await;
+    let text = v["text"].as_str().unwrap_or_default();
+    assert!(
+        text.contains("2003 characters") && text.contains("Shorten your question."),
+        "{v}"
+    );
+    assert_eq!(v["retry"].as_u64(), Some(0), "no Try again: {v}");
+}
+
 async fn error_shows_a_message_and_retry_works(ctx: &Ctx) {
     let page = &ctx.page;
     open(page, &ctx.demo.page_url.replace("post.html", "flaky.html")).await;
@@ -490,6 +519,7 @@ fn main() {
         check!(knowledge_probe_streams_into_both_panes);
         check!(keyboard_enter_sends_and_escape_stops);
         check!(an_uncovered_question_says_so);
+        check!(an_overlong_question_says_to_shorten_it);
         check!(error_shows_a_message_and_retry_works);
         check!(narrow_window_stacks_the_panes);
         check!(eval_report_renders_its_plots);

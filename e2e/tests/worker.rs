@@ -655,6 +655,16 @@ fn bad_inputs(_: &Stack, c: &Client) {
             .as_ref()
             .and_then(|b| b["error"]["message"].as_str())
             .unwrap_or_default();
+        let retryable = run
+            .body
+            .as_ref()
+            .and_then(|b| b["error"]["retryable"].as_bool());
+        assert_eq!(
+            retryable,
+            Some(false),
+            "{what}: sending it again cannot pass: {:?}",
+            run.body
+        );
         assert!(
             message.len() > 10,
             "{what}: the message explains: {message:?}"
@@ -748,6 +758,14 @@ fn rate_limit(_: &Stack, c: &Client) {
     );
     let run = c.ask("echo", "hi");
     assert_eq!((run.status, run.code()), (429, Some("rate_limited")));
+    assert_eq!(
+        run.body
+            .as_ref()
+            .and_then(|b| b["error"]["retryable"].as_bool()),
+        Some(true),
+        "a rate limit passes later: {:?}",
+        run.body
+    );
     let other = Client::new(&c.base, "203.0.113.200");
     assert_eq!(
         other.get_json("/api/search?q=salt").0,

@@ -16,6 +16,10 @@ pub struct ApiErrorBody {
     /// An [`ErrorCode`]'s wire string (a string, so a reader meeting a newer code still reads it).
     pub code: String,
     pub message: String,
+    /// Whether sending the same request again may work ([`ErrorCode::retryable`]): false for a request
+    /// that can never pass as it is. Absent (false) from workers that predate it.
+    #[serde(default)]
+    pub retryable: bool,
 }
 
 impl ApiError {
@@ -24,6 +28,7 @@ impl ApiError {
             error: ApiErrorBody {
                 code: code.as_str().to_string(),
                 message: message.into(),
+                retryable: code.retryable(),
             },
         }
     }

@@ -11,6 +11,25 @@ use web_sys::{AbortSignal, Request, RequestInit, Response};
 /// A failed request, in words for the reader.
 pub type ApiResult<T> = Result<T, String>;
 
+/// Why a chat request failed: the words for the reader, whether asking again unchanged may work, and
+/// the worker's code when it refused (empty for a failed connection or stream).
+pub struct Refused {
+    pub message: String,
+    pub retryable: bool,
+    pub code: String,
+}
+
+impl From<String> for Refused {
+    /// A failure of the connection or the stream itself: asking again may work.
+    fn from(message: String) -> Refused {
+        Refused {
+            message,
+            retryable: true,
+            code: String::new(),
+        }
+    }
+}
+
 async fn fetch(url: &str, init: &RequestInit) -> ApiResult<Response> {
     let window = web_sys::window().ok_or("no window")?;
     let req =
@@ -37,23 +56,38 @@ async fn text(resp: &Response) -> String {
 
 /// The message of a refused request's `{"error": {"message"}}` body.
 async fn refusal(resp: &Response) -> String {
+    refused(resp).await.message
+}
+
+/// A refused request: its message, code, and whether asking again may work (the body's `retryable`;
+/// from a worker that does not say, only a rate limit or a server error may pass later).
+async fn refused(resp: &Response) -> Refused {
     let body = text(resp).await;
-    let msg = serde_json::from_str::<twin_shared::ApiError>(&body)
-        .map(|e| e.error.message)
-        .unwrap_or_default();
-    if resp.status() == 429 {
+    let status = resp.status();
+    let error = serde_json::from_str::<twin_shared::ApiError>(&body)
+        .ok()
+        .map(|e| e.error);
+    let retryable = error
+        .as_ref()
+        .map_or(status == 429 || status >= 500, |e| e.retryable);
+    let (code, msg) = error.map(|e| (e.code, e.message)).unwrap_or_default();
+    let message = if status == 429 {
         let after = resp
             .headers()
             .get("retry-after")
             .ok()
             .flatten()
             .unwrap_or_else(|| "60".into());
-        return format!("Too many questions at once. Try again in {after} seconds.");
-    }
-    if msg.is_empty() {
-        format!("The twin answered HTTP {}.", resp.status())
+        format!("Too many questions at once. Try again in {after} seconds.")
+    } else if msg.is_empty() {
+        format!("The twin answered HTTP {status}.")
     } else {
         msg
+    };
+    Refused {
+        message,
+        retryable,
+        code,
     }
 }
 
@@ -83,7 +117,7 @@ pub async fn chat(
     req: &ChatRequest,
     signal: &AbortSignal,
     mut on_event: impl FnMut(ChatEvent),
-) -> ApiResult<()> {
+) -> Result<(), Refused> {
     let body = serde_json::to_string(req).map_err(|e| e.to_string())?;
     let init = RequestInit::new();
     init.set_method("POST");
@@ -94,14 +128,16 @@ pub async fn chat(
     init.set_headers(&headers);
     let resp = fetch(&format!("{endpoint}/api/chat"), &init).await?;
     if !resp.ok() {
-        return Err(refusal(&resp).await);
+        return Err(refused(&resp).await);
     }
-    let body = resp.body().ok_or("the answer had no body")?;
+    let body = resp
+        .body()
+        .ok_or_else(|| "the answer had no body".to_string())?;
     let mut events = Box::pin(sse::chat_events(body));
     while let Some(item) = events.next().await {
         match item {
             Ok(event) => on_event(event),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())

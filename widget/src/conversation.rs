@@ -4,6 +4,7 @@
 use crate::api;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use twin_shared::chat::MAX_MESSAGE_CHARS;
 use twin_shared::{
     BackendInfo, ChatEvent, ChatMessage, ChatRequest, Done, ErrorCode, Role, Source, Status,
 };
@@ -81,6 +82,24 @@ pub struct TurnCell {
     pub id: u64,
     /// The turn as it streams in.
     pub turn: ArcRwSignal<Turn>,
+}
+
+/// What the reader can do about a refusal that asking again cannot fix: a question over the limit is
+/// theirs to shorten; otherwise the conversation itself has grown past what the worker takes.
+fn advice(code: &str, question: &str) -> Option<&'static str> {
+    let history = [
+        ErrorCode::MessageTooLong,
+        ErrorCode::TooManyTurns,
+        ErrorCode::BodyTooLarge,
+    ];
+    if !history.iter().any(|c| c.as_str() == code) {
+        return None;
+    }
+    if question.chars().count() > MAX_MESSAGE_CHARS {
+        Some("Shorten your question.")
+    } else {
+        Some("Start a new conversation.")
+    }
 }
 
 /// A pane: which backend, and its conversation.
@@ -173,13 +192,17 @@ impl PaneState {
             .await;
             turn.update(|last| {
                 last.streaming = false;
-                if let Err(message) = result
+                if let Err(refused) = result
                     && !last.stopped
                     && last.failure.is_none()
                 {
+                    let message = match advice(&refused.code, &last.question) {
+                        Some(what) => format!("{} {what}", refused.message),
+                        None => refused.message,
+                    };
                     last.failure = Some(Failure {
                         message,
-                        retryable: true,
+                        retryable: refused.retryable,
                     });
                 }
                 if last.done.is_none() && last.failure.is_none() && !last.stopped {
@@ -232,5 +255,30 @@ impl PaneState {
     pub fn clear(&self) {
         self.stop();
         self.turns.set(Vec::new());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_that_cannot_pass_say_what_to_do() {
+        let long = "a".repeat(MAX_MESSAGE_CHARS + 1);
+        assert_eq!(
+            advice("message_too_long", &long),
+            Some("Shorten your question.")
+        );
+        assert_eq!(
+            advice("message_too_long", "short"),
+            Some("Start a new conversation."),
+            "an earlier turn is over the limit"
+        );
+        assert_eq!(
+            advice("too_many_turns", "short"),
+            Some("Start a new conversation.")
+        );
+        assert_eq!(advice("rate_limited", "short"), None);
+        assert_eq!(advice("", "short"), None, "a failed connection");
     }
 }
