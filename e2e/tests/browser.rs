@@ -29,6 +29,13 @@ async fn screenshot(ctx: &Ctx, name: &str) {
     common::screenshot(&ctx.page, &ctx.shots, name).await;
 }
 
+/// Types `value` (a JavaScript expression) into the widget's input as a reader would, then presses Enter.
+async fn type_and_enter(page: &Page, value: &str) {
+    eval(page, &format!("(() => {{ const t = {ROOT}.querySelector('#twin-input'); t.focus(); t.value = {value};
+        t.dispatchEvent(new Event('input', {{bubbles: true}}));
+        t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
+}
+
 async fn loads_with_two_panes_and_probes(ctx: &Ctx) {
     let page = &ctx.page;
     let start = Instant::now();
@@ -137,9 +144,7 @@ async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {
     .await
     .as_u64()
     .unwrap_or(0);
-    eval(page, &format!("(() => {{ const t = {ROOT}.querySelector('#twin-input'); t.focus(); t.value = 'Tea or coffee?';
-        t.dispatchEvent(new Event('input', {{bubbles: true}}));
-        t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
+    type_and_enter(page, "'Tea or coffee?'").await;
     wait_for(
         page,
         &format!(
@@ -189,9 +194,7 @@ async fn an_uncovered_question_says_so(ctx: &Ctx) {
         Some(0),
         "a covered question has no note"
     );
-    eval(page, &format!("(() => {{ const t = {ROOT}.querySelector('#twin-input'); t.focus(); t.value = 'Which football team do you support?';
-        t.dispatchEvent(new Event('input', {{bubbles: true}}));
-        t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
+    type_and_enter(page, "'Which football team do you support?'").await;
     let last = format!("{turns}[{before}]");
     wait_for(
         page,
@@ -220,9 +223,7 @@ async fn an_overlong_question_says_to_shorten_it(ctx: &Ctx) {
         .await
         .as_u64()
         .unwrap_or(0);
-    eval(page, &format!("(() => {{ const t = {ROOT}.querySelector('#twin-input'); t.focus(); t.value = 'why '.repeat(501);
-        t.dispatchEvent(new Event('input', {{bubbles: true}}));
-        t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
+    type_and_enter(page, "'why '.repeat(501)").await;
     let last = format!("{turns}[{before}]");
     wait_for(
         page,
