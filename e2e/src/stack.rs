@@ -133,15 +133,20 @@ impl Stack {
             backend("eval-passage", a, &fault("answer-passage"), keyed_rag),
             backend("eval-unrelated", a, &fault("answer-unrelated"), keyed_rag),
             backend("eval-generic", o, &fault("answer-generic"), same),
+            // Answers of 600 words, for long conversations.
+            backend("long", a, &fault("answer-long"), |b| Backend {
+                max_tokens: 600,
+                ..keyed(b)
+            }),
             backend("no-key", a, &echo, |b| Backend {
                 secret: Some("MISSING_SECRET".into()),
                 ..b
             }),
         ];
-        let vars = [("ANTHROPIC_API_KEY", API_KEY.to_string())];
+        let secrets = [("ANTHROPIC_API_KEY", API_KEY.to_string())];
         let log = logs.join("wrangler.log");
         let WorkerStack { stand_in, worker } =
-            WorkerStack::start(&Self::root(), stand_in, &backends, &vars, &log)?;
+            WorkerStack::start(&Self::root(), stand_in, &backends, &[], &secrets, &log)?;
         Ok(Stack {
             url: worker.url.clone(),
             llama,

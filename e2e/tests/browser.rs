@@ -241,6 +241,58 @@ async fn an_overlong_question_says_to_shorten_it(ctx: &Ctx) {
     assert_eq!(v["retry"].as_u64(), Some(0), "no Try again: {v}");
 }
 
+/// After a 600-word answer (over the 2,000 characters a reader's message may have), follow-ups in the
+/// same pane still work, and the widget sends the earlier answers back signed, so the model gets them.
+async fn follow_ups_after_a_long_answer_work(ctx: &Ctx) {
+    let page = &ctx.page;
+    open(page, &ctx.demo.page_url.replace("post.html", "long.html")).await;
+    let pane = format!("{ROOT}.querySelector('.pane[data-backend=long]')");
+    let mark = format!("LONGFOLLOW{}", std::process::id());
+    let questions = [
+        "Tell me everything about the shed.".to_string(),
+        "And then what happened?".to_string(),
+        format!("Why? {mark}"),
+    ];
+    for (i, q) in questions.iter().enumerate() {
+        type_and_enter(page, &format!("'{q}'")).await;
+        let turn = format!("{pane}.querySelectorAll('.turn')[{i}]");
+        wait_for(
+            page,
+            &format!(
+                "!!{turn} && (!!{turn}.querySelector('.copy') || !!{turn}.querySelector('.error'))"
+            ),
+            Duration::from_secs(30),
+            &format!("answer {}", i + 1),
+        )
+        .await;
+        let v = eval(page, &format!("({{error: {turn}.querySelector('.error') ? {turn}.querySelector('.error').textContent : '', words: {turn}.querySelector('.a').textContent.split(/\\s+/).length}})")).await;
+        assert_eq!(v["error"].as_str(), Some(""), "turn {}: {v}", i + 1);
+        let words = v["words"].as_u64().expect("the answer's word count");
+        assert!(words >= 600, "turn {}: {words} words", i + 1);
+    }
+    let sent = ctx
+        .demo
+        .stand_in
+        .received()
+        .into_iter()
+        .rev()
+        .find(|b| b.to_string().contains(&mark))
+        .expect("the stand-in got the third question");
+    let answers: Vec<&str> = sent["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["role"] == "assistant")
+        .filter_map(|m| m["content"].as_str())
+        .collect();
+    assert!(
+        answers
+            .last()
+            .is_some_and(|a| a.starts_with("Long w1 w2") && a.len() > 2_000),
+        "the previous answer reached the model as history: {answers:?}"
+    );
+}
+
 async fn error_shows_a_message_and_retry_works(ctx: &Ctx) {
     let page = &ctx.page;
     open(page, &ctx.demo.page_url.replace("post.html", "flaky.html")).await;
@@ -456,6 +508,13 @@ fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
             "<div id=\"twin-chat\"",
             "<div id=\"twin-chat\" data-backends=\"rag,flaky\"",
         ),
+    )?;
+    std::fs::write(
+        into.join("long.html"),
+        post.replace(
+            "<div id=\"twin-chat\"",
+            "<div id=\"twin-chat\" data-backends=\"long\"",
+        ),
     )
 }
 
@@ -484,16 +543,29 @@ fn main() {
             )
         }),
         // Its own wake timer (the stand-in keys cold starts by path): 503s for 5 s from its first request.
-        extra_backends: vec![Backend {
-            subtitle: "stand-in answering 503 for 5 s".into(),
-            ..Backend::new(
-                "flaky",
-                "Flaky",
-                Provider::Openai,
-                &format!("{STAND_IN}/fault/cold-5"),
-                "x",
-            )
-        }],
+        extra_backends: vec![
+            Backend {
+                subtitle: "stand-in answering 503 for 5 s".into(),
+                ..Backend::new(
+                    "flaky",
+                    "Flaky",
+                    Provider::Openai,
+                    &format!("{STAND_IN}/fault/cold-5"),
+                    "x",
+                )
+            },
+            Backend {
+                subtitle: "stand-in answering 600 words".into(),
+                max_tokens: 600,
+                ..Backend::new(
+                    "long",
+                    "Long",
+                    Provider::Openai,
+                    &format!("{STAND_IN}/fault/answer-long"),
+                    "x",
+                )
+            },
+        ],
         site_root: Some(site),
         ..Default::default()
     };
@@ -521,6 +593,7 @@ fn main() {
         check!(keyboard_enter_sends_and_escape_stops);
         check!(an_uncovered_question_says_so);
         check!(an_overlong_question_says_to_shorten_it);
+        check!(follow_ups_after_a_long_answer_work);
         check!(error_shows_a_message_and_retry_works);
         check!(narrow_window_stacks_the_panes);
         check!(eval_report_renders_its_plots);

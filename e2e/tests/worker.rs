@@ -13,6 +13,9 @@ use twin_e2e::{API_KEY, ChatRun, Client, Stack};
 use twin_index::coverage::NONE_BELOW;
 use twin_shared::Coverage;
 
+#[path = "worker_checks/history.rs"]
+mod history;
+
 type Check = fn(&Stack, &Client);
 
 fn main() {
@@ -39,6 +42,18 @@ fn main() {
         ),
         ("any_backend_can_use_retrieval", tuned_with_retrieval),
         ("follow_up_turns_are_sent_and_answered", follow_up),
+        (
+            "a_ten_turn_conversation_with_long_answers_keeps_working",
+            history::long_conversation,
+        ),
+        (
+            "a_forged_earlier_answer_never_reaches_the_model",
+            history::forged_history,
+        ),
+        (
+            "secrets_stay_off_command_lines",
+            history::secrets_stay_off_command_lines,
+        ),
         (
             "coverage_is_sent_with_the_sources_and_told_to_the_model",
             coverage,

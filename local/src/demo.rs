@@ -176,16 +176,17 @@ impl Demo {
         let stand_in = StandIn::start()?;
         let site_port = crate::free_port()?;
         let page_origin = format!("http://127.0.0.1:{site_port}");
-        let mut vars = vec![("ALLOWED_ORIGINS", page_origin.clone())];
+        let vars = [("ALLOWED_ORIGINS", page_origin.clone())];
+        let mut secrets = Vec::new();
         if let Some(k) = &opts.anthropic_key {
-            vars.push(("ANTHROPIC_API_KEY", k.clone()));
+            secrets.push(("ANTHROPIC_API_KEY", k.clone()));
         }
         if let Some(t) = &opts.gpu_token {
-            vars.push(("GPU_TOKEN", t.clone()));
+            secrets.push(("GPU_TOKEN", t.clone()));
         }
         let log = logs.join("wrangler.log");
         let WorkerStack { stand_in, worker } =
-            WorkerStack::start(root, stand_in, &backends, &vars, &log)?;
+            WorkerStack::start(root, stand_in, &backends, &vars, &secrets, &log)?;
         let site = StaticSite::start(&site_root, &worker.url, site_port)?;
         Ok(Demo {
             page_url: format!("{}/post.html", site.url),

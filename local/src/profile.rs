@@ -26,6 +26,10 @@ pub const SMALL_RETRIEVAL_STOPS: &[&str] = &[
     "Rules:",
 ];
 
+/// History for a tiny model: about 300 tokens, so passages, question and answer still fit the 2,048
+/// tokens each llama-server slot has (4,096 context over 2 parallel slots).
+pub const SMALL_HISTORY_CHARS: usize = 1_200;
+
 /// A retrieval backend answered by a tiny local model: three passages in the numbered layout (plain text,
 /// no markup to echo), a low temperature, 120 tokens. Three, not two: two passages of one post can fill
 /// two slots and push the post that answers (the knowledge probe's) out of the sources.
@@ -36,6 +40,7 @@ pub fn small_retrieval_profile(b: Backend) -> Backend {
         temperature: Some(0.2),
         max_tokens: 120,
         stop: stops(SMALL_RETRIEVAL_STOPS),
+        history_chars: SMALL_HISTORY_CHARS,
         ..b
     }
 }
@@ -46,6 +51,7 @@ pub fn small_tuned_profile(b: Backend) -> Backend {
     Backend {
         max_tokens: 120,
         stop: stops(SMALL_MODEL_STOPS),
+        history_chars: SMALL_HISTORY_CHARS,
         ..b
     }
 }

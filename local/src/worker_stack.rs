@@ -10,6 +10,17 @@ use twin_upstream::Backend;
 /// In a backend's base URL, stands for the stand-in's address (known only once it has started).
 pub const STAND_IN: &str = "{stand_in}";
 
+/// The secret the worker signs its answers with.
+pub const HISTORY_KEY: &str = "HISTORY_KEY";
+
+/// 32 random bytes as hex.
+fn random_key() -> Result<String, LocalError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| LocalError::Io(std::io::Error::other(format!("no randomness: {e}"))))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// The worker's `BACKENDS` var: the typed backends as JSON.
 fn backends_var(backends: &[Backend]) -> String {
     // Strings, numbers and bools only: serialising cannot fail.
@@ -26,13 +37,16 @@ pub struct WorkerStack {
 
 impl WorkerStack {
     /// Starts the worker of the repository at `root` with `backends` (each [`STAND_IN`] in a base URL
-    /// replaced by `stand_in`'s address) and `vars`, logging to `log`. The caller starts the stand-in
-    /// first, so ports it picks afterwards (a dead one, the page's) cannot be the stand-in's.
+    /// replaced by `stand_in`'s address), `vars` and `secrets` (API keys; never on a command line),
+    /// logging to `log`. Unless `secrets` names one, the worker gets a fresh random `HISTORY_KEY` to
+    /// sign its answers with. The caller starts the stand-in first, so ports it picks afterwards (a dead
+    /// one, the page's) cannot be the stand-in's.
     pub fn start(
         root: &Path,
         stand_in: StandIn,
         backends: &[Backend],
         vars: &[(&str, String)],
+        secrets: &[(&str, String)],
         log: &Path,
     ) -> Result<WorkerStack, LocalError> {
         let backends: Vec<Backend> = backends
@@ -44,7 +58,11 @@ impl WorkerStack {
             .collect();
         let mut all = vec![("BACKENDS", backends_var(&backends))];
         all.extend(vars.iter().cloned());
-        let worker = WranglerDev::start(&root.join("worker"), &all, log)?;
+        let mut secrets = secrets.to_vec();
+        if !secrets.iter().any(|(name, _)| *name == HISTORY_KEY) {
+            secrets.push((HISTORY_KEY, random_key()?));
+        }
+        let worker = WranglerDev::start(&root.join("worker"), &all, &secrets, log)?;
         Ok(WorkerStack { stand_in, worker })
     }
 }

@@ -20,10 +20,14 @@ pub struct WranglerDev {
 }
 
 impl WranglerDev {
-    /// Starts `wrangler dev --local` in `worker_dir` with `vars` (`--var NAME:VALUE`), logging to `log`.
+    /// Starts `wrangler dev --local` in `worker_dir` with `vars` (`--var NAME:VALUE`) and `secrets`,
+    /// logging to `log`. Secrets never go on the command line (any local user can read it in `/proc`):
+    /// they are written to an env file beside the log, readable by its owner only, and passed with
+    /// `--env-file`.
     pub fn start(
         worker_dir: &Path,
         vars: &[(&str, String)],
+        secrets: &[(&str, String)],
         log: &Path,
     ) -> Result<WranglerDev, LocalError> {
         let port = free_port()?;
@@ -43,6 +47,9 @@ impl WranglerDev {
         for (name, value) in vars {
             cmd.arg("--var").arg(format!("{name}:{value}"));
         }
+        let env_file = log.with_extension("secrets.env");
+        write_secrets(&env_file, secrets)?;
+        cmd.arg("--env-file").arg(&env_file);
         let started = Instant::now();
         let mut process = ManagedProcess::spawn("wrangler dev", cmd, log)?;
         eprintln!(
@@ -56,4 +63,31 @@ impl WranglerDev {
             _process: process,
         })
     }
+}
+
+/// Writes `secrets` as a dotenv file only its owner can read (0600, set before any secret is written).
+fn write_secrets(path: &Path, secrets: &[(&str, String)]) -> Result<(), LocalError> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut text = String::new();
+    for (name, value) in secrets {
+        // Single quotes make the value literal; a quote or a line break in it could not be kept.
+        if value.contains(['\'', '\n', '\r']) {
+            return Err(LocalError::Io(std::io::Error::other(format!(
+                "the secret {name} contains a quote or a line break, which an env file cannot hold"
+            ))));
+        }
+        text.push_str(&format!("{name}='{value}'\n"));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
 }

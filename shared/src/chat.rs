@@ -6,8 +6,13 @@ use serde::{Deserialize, Serialize};
 
 /// Most turns (user and assistant messages) a conversation may send.
 pub const MAX_TURNS: usize = 20;
-/// Most characters in one message.
+/// Most characters in one reader message.
 pub const MAX_MESSAGE_CHARS: usize = 2_000;
+/// Most characters in one earlier answer sent back as history. Answers are longer than questions (600
+/// tokens is about 2,500 characters); the worker trims history to its backend's budget anyway.
+pub const MAX_ANSWER_CHARS: usize = 12_000;
+/// Most characters in an answer's signature (the worker's are 64 hex digits).
+pub const MAX_SIGNATURE_CHARS: usize = 128;
 /// Most bytes in a request body.
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
@@ -26,6 +31,44 @@ pub enum Role {
 pub struct ChatMessage {
     pub role: Role,
     pub content: String,
+    /// On an earlier answer: the signature the worker sent in its `done` event. The worker keeps only
+    /// answers it signed itself, so a client cannot put words in the twin's mouth.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+impl ChatMessage {
+    /// A reader's message.
+    pub fn user(content: impl Into<String>) -> ChatMessage {
+        ChatMessage {
+            role: Role::User,
+            content: content.into(),
+            signature: None,
+        }
+    }
+
+    /// An earlier answer, with the signature its `done` event carried.
+    pub fn assistant(content: impl Into<String>, signature: Option<String>) -> ChatMessage {
+        ChatMessage {
+            role: Role::Assistant,
+            content: content.into(),
+            signature,
+        }
+    }
+}
+
+/// Whether `text` says nothing: only whitespace, control characters, or invisible format characters
+/// (zero-width spaces and joiners, direction marks, the byte-order mark, soft hyphens).
+pub fn is_blank(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}'
+                | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
+    })
 }
 
 /// The body of `POST /api/chat`.
@@ -107,16 +150,34 @@ impl ChatRequest {
         }
         for (i, m) in self.messages.iter().enumerate() {
             let chars = m.content.chars().count();
-            if chars > MAX_MESSAGE_CHARS {
+            let (limit, whose) = match m.role {
+                Role::User => (MAX_MESSAGE_CHARS, "message"),
+                Role::Assistant => (MAX_ANSWER_CHARS, "earlier answer (message"),
+            };
+            if chars > limit {
+                let close = if m.role == Role::Assistant { ")" } else { "" };
                 return Err(RequestError::new(
                     ErrorCode::MessageTooLong,
                     format!(
-                        "message {} has {chars} characters; the limit is {MAX_MESSAGE_CHARS}",
+                        "{whose} {}{close} has {chars} characters; the limit is {limit}",
                         i + 1
                     ),
                 ));
             }
-            if m.content.trim().is_empty() {
+            if m.signature
+                .as_ref()
+                .is_some_and(|s| m.role == Role::User || s.chars().count() > MAX_SIGNATURE_CHARS)
+            {
+                return Err(RequestError::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "message {}: only an earlier answer carries a signature, of at most \
+                         {MAX_SIGNATURE_CHARS} characters",
+                        i + 1
+                    ),
+                ));
+            }
+            if is_blank(&m.content) {
                 return Err(RequestError::new(
                     ErrorCode::EmptyMessage,
                     format!("message {} is empty", i + 1),
@@ -136,6 +197,43 @@ impl ChatRequest {
     pub fn question(&self) -> &str {
         self.messages.last().map_or("", |m| m.content.as_str())
     }
+
+    /// A request for `question` with as much of `history` (oldest first) as fits the worker's limits:
+    /// at most [`MAX_TURNS`] messages and [`MAX_BODY_BYTES`] of JSON, starting with a reader's message.
+    /// The oldest turns go first; an earlier answer over [`MAX_ANSWER_CHARS`] ends the history there.
+    /// The question itself is always sent (the worker refuses it by name if it is too long).
+    pub fn bounded(
+        backend: &str,
+        history: &[ChatMessage],
+        question: &str,
+        probe: Option<String>,
+    ) -> ChatRequest {
+        let usable = history
+            .iter()
+            .rposition(|m| {
+                m.role == Role::Assistant && m.content.chars().count() > MAX_ANSWER_CHARS
+                    || m.role == Role::User && m.content.chars().count() > MAX_MESSAGE_CHARS
+            })
+            .map_or(history, |i| &history[i + 1..]);
+        let mut start = usable.len().saturating_sub(MAX_TURNS - 1);
+        let mut req = ChatRequest {
+            backend: backend.to_string(),
+            messages: Vec::new(),
+            probe,
+        };
+        loop {
+            while start < usable.len() && usable[start].role != Role::User {
+                start += 1;
+            }
+            req.messages = usable[start..].to_vec();
+            req.messages.push(ChatMessage::user(question));
+            let size = serde_json::to_vec(&req).map_or(usize::MAX, |b| b.len());
+            if size <= MAX_BODY_BYTES || start >= usable.len() {
+                return req;
+            }
+            start += 1;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -147,6 +245,47 @@ mod tests {
             .expect_err("should be refused")
             .code
             .as_str()
+    }
+
+    #[test]
+    fn a_bounded_request_keeps_the_newest_turns_within_the_limits() {
+        let answer = "word ".repeat(700); // 3,500 characters, over a reader's limit
+        let mut history = Vec::new();
+        for i in 0..15 {
+            history.push(ChatMessage::user(format!("question {i}")));
+            history.push(ChatMessage::assistant(answer.clone(), Some("s".into())));
+        }
+        let req = ChatRequest::bounded("rag", &history, "newest?", None);
+        req.validate().expect("a bounded request passes validation");
+        let size = serde_json::to_vec(&req).expect("json").len();
+        assert!(size <= MAX_BODY_BYTES, "{size}");
+        assert!(req.messages.len() <= MAX_TURNS && req.messages.len() >= 3);
+        assert_eq!(req.messages[0].role, Role::User);
+        assert_eq!(req.question(), "newest?");
+        assert_eq!(req.messages[req.messages.len() - 3].content, "question 14");
+        // An answer too long to send cuts the history there; the question still goes.
+        let huge = [
+            ChatMessage::user("a"),
+            ChatMessage::assistant("x".repeat(MAX_ANSWER_CHARS + 1), None),
+            ChatMessage::user("b"),
+            ChatMessage::assistant("fine", None),
+        ];
+        let req = ChatRequest::bounded("rag", &huge, "c", Some("p".into()));
+        let texts: Vec<&str> = req.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(texts, ["b", "fine", "c"]);
+        assert_eq!(req.probe.as_deref(), Some("p"));
+        assert_eq!(
+            ChatRequest::bounded("rag", &[], "only", None)
+                .messages
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn blank_means_nothing_visible() {
+        assert!(is_blank("\u{0}\u{0}") && is_blank("\u{200B}\u{FEFF} \n") && is_blank(""));
+        assert!(!is_blank("\u{200B}a") && !is_blank("é") && !is_blank("😀"));
     }
 
     #[test]
@@ -173,6 +312,25 @@ mod tests {
         assert_eq!(
             code(r#"{"backend":"rag","messages":[{"role":"user","content":"  "}]}"#),
             "empty_message"
+        );
+        for blank in [
+            r"\u0000\u0000",
+            r"\u200b\u200d\ufeff",
+            r"\u202e\u2066 \u0007",
+        ] {
+            assert_eq!(
+                code(&format!(
+                    r#"{{"backend":"rag","messages":[{{"role":"user","content":"{blank}"}}]}}"#
+                )),
+                "empty_message",
+                "{blank}"
+            );
+        }
+        assert_eq!(
+            code(
+                r#"{"backend":"rag","messages":[{"role":"user","content":"x","signature":"ab"}]}"#
+            ),
+            "invalid_request"
         );
         assert_eq!(
             code(r#"{"backend":"rag","messages":[{"role":"assistant","content":"x"}]}"#),

@@ -85,6 +85,10 @@ pub struct Done {
     /// Time from the request to the first text.
     pub ttft_ms: u64,
     pub total_ms: u64,
+    /// The worker's signature of this answer: sent back with it as history, it shows the answer is the
+    /// twin's own (a message without a valid one is not trusted as the twin's words).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 /// A failure; after it nothing else comes.
@@ -198,6 +202,7 @@ mod tests {
                 },
                 ttft_ms: 3,
                 total_ms: 4,
+                signature: Some("ab12".into()),
             }),
             ChatEvent::error(ErrorCode::RateLimited, "slow down", Some(7)),
         ];

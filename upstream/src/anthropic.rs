@@ -129,7 +129,6 @@ pub fn decode(event: &str, data: &str) -> Result<Vec<Upstream>, ProtocolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use twin_shared::Role;
 
     #[test]
     fn the_request_caches_the_system_prompt_and_sends_options_only_when_set() {
@@ -137,10 +136,7 @@ mod tests {
             r#"{"id":"r","label":"R","provider":"anthropic","base_url":"h","model":"claude","stop":["<"]}"#,
         )
         .expect("backend");
-        let turns = [ChatMessage {
-            role: Role::Assistant,
-            content: "earlier".into(),
-        }];
+        let turns = [ChatMessage::assistant("earlier", None)];
         let v = stream_body(&b, "SYS", &turns, "Q");
         assert_eq!(v["system"][0]["cache_control"]["type"], "ephemeral");
         assert_eq!(v["messages"][0]["role"], "assistant");

@@ -65,6 +65,11 @@ pub struct Backend {
     /// Stop sequences sent upstream (`stop_sequences` / `stop`), e.g. a small model's turn end.
     #[serde(default)]
     pub stop: Vec<String>,
+    /// The most characters of earlier turns sent with a question (about four to a token). The worker
+    /// keeps the newest turns that fit and trims the answer where the budget runs out; the question
+    /// itself never counts against it.
+    #[serde(default = "default_history_chars")]
+    pub history_chars: usize,
 }
 
 fn default_max_tokens() -> u32 {
@@ -81,6 +86,11 @@ fn default_idle() -> u64 {
 }
 fn default_passages() -> usize {
     5
+}
+/// About 1,500 tokens: two or three earlier exchanges with full answers, a small share of a
+/// production model's context and of each request's cost.
+fn default_history_chars() -> usize {
+    6_000
 }
 
 impl Backend {
@@ -106,6 +116,7 @@ impl Backend {
             passages: default_passages(),
             passage_format: PassageFormat::default(),
             stop: Vec::new(),
+            history_chars: default_history_chars(),
         }
     }
 
@@ -134,7 +145,7 @@ impl Backend {
         // a URL may carry a credential), nor the label and subtitle (words for readers).
         let settings = crc32fast::hash(
             format!(
-                "{:?} {} {} {:?} {} {} {:?} {:?}",
+                "{:?} {} {} {:?} {} {} {:?} {:?} {}",
                 self.provider,
                 self.model,
                 self.max_tokens,
@@ -142,7 +153,8 @@ impl Backend {
                 self.retrieval,
                 self.passages,
                 self.stop,
-                self.brief_system
+                self.brief_system,
+                self.history_chars
             )
             .as_bytes(),
         );

@@ -6,12 +6,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use twin_shared::chat::MAX_MESSAGE_CHARS;
 use twin_shared::{
-    BackendInfo, ChatEvent, ChatMessage, ChatRequest, Done, ErrorCode, Role, Source, Status,
+    BackendInfo, ChatEvent, ChatMessage, ChatRequest, Done, ErrorCode, Source, Status,
 };
 use web_sys::AbortController;
-
-/// Turns kept in the conversation sent to the worker (its limit is 20 messages; each turn is two).
-const MAX_HISTORY_TURNS: usize = 9;
 
 /// A failure shown under an answer.
 #[derive(Clone, Debug, PartialEq)]
@@ -139,33 +136,26 @@ impl PaneState {
     /// Asks `question` in this pane's conversation.
     pub fn ask(&self, question: String, probe: Option<String>) {
         self.stop();
-        let mut messages: Vec<ChatMessage> = Vec::new();
-        self.turns.with_untracked(|cells| {
-            let turns: Vec<Turn> = cells.iter().map(|c| c.turn.get_untracked()).collect();
-            let done: Vec<&Turn> = turns
+        // Earlier answers go back with the signature their `done` carried (the worker trusts no other);
+        // as many of the newest as fit the worker's limits.
+        let history: Vec<ChatMessage> = self.turns.with_untracked(|cells| {
+            cells
                 .iter()
-                .filter(|t| t.failure.is_none() && !t.answer.trim().is_empty())
-                .collect();
-            for t in done.iter().rev().take(MAX_HISTORY_TURNS).rev() {
-                messages.push(ChatMessage {
-                    role: Role::User,
-                    content: t.question.clone(),
-                });
-                messages.push(ChatMessage {
-                    role: Role::Assistant,
-                    content: t.answer.clone(),
-                });
-            }
+                .filter_map(|c| {
+                    c.turn.with_untracked(|t| {
+                        let signature = t.done.as_ref()?.signature.clone()?;
+                        (t.failure.is_none() && !t.answer.trim().is_empty()).then(|| {
+                            [
+                                ChatMessage::user(t.question.clone()),
+                                ChatMessage::assistant(t.answer.clone(), Some(signature)),
+                            ]
+                        })
+                    })
+                })
+                .flatten()
+                .collect()
         });
-        messages.push(ChatMessage {
-            role: Role::User,
-            content: question.clone(),
-        });
-        let req = ChatRequest {
-            backend: self.backend.id.clone(),
-            messages,
-            probe,
-        };
+        let req = ChatRequest::bounded(&self.backend.id, &history, &question, probe);
         let Ok(controller) = AbortController::new() else {
             return;
         };

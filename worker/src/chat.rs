@@ -3,10 +3,10 @@
 //! that, failures are `error` events.
 
 use crate::config::{self, Backend, Config, credential};
-use crate::sink::Sink;
-use crate::{call, clock, http, retrieval};
+use crate::sink::{Signer, Sink};
+use crate::{call, clock, history, http, retrieval};
 use twin_shared::prompt::{Retrieved, user_turn_as};
-use twin_shared::{ChatEvent, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
+use twin_shared::{ChatEvent, ChatMessage, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
 use worker::{Env, Headers, Request, Response, Result};
 
 /// Handles one chat request (method, origin and rate limit already checked).
@@ -54,9 +54,33 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
     };
     let backend = backend.clone();
     let author = config.author.clone();
-    let (mut sink, body) = Sink::new(started);
+    let answer_key = config::answer_key(env);
+    let history = history::prepare(
+        &chat.messages[..chat.messages.len() - 1],
+        &backend,
+        &answer_key,
+    );
+    if history.unsigned > 0 || history.over_budget > 0 {
+        worker::console_log!(
+            "chat {}: left out {} unsigned earlier answer(s) and {} message(s) over the history budget",
+            backend.id,
+            history.unsigned,
+            history.over_budget
+        );
+    }
+    let id = backend.id.clone();
+    let signer: Signer = Box::new(move |text| answer_key.sign(&id, text));
+    let (mut sink, body) = Sink::new(started, signer);
     wasm_bindgen_futures::spawn_local(async move {
-        answer(&backend, key.as_deref(), &author, &chat, &mut sink).await;
+        answer(
+            &backend,
+            key.as_deref(),
+            &author,
+            &chat,
+            &history.turns,
+            &mut sink,
+        )
+        .await;
     });
     let headers = Headers::new();
     headers.set("content-type", "text/event-stream; charset=utf-8")?;
@@ -75,12 +99,13 @@ fn previous_question(chat: &ChatRequest) -> Option<&str> {
         .map(|m| m.content.as_str())
 }
 
-/// Produces the whole event stream for one question.
+/// Produces the whole event stream for one question, asked after the `earlier` turns.
 async fn answer(
     backend: &Backend,
     key: Option<&str>,
     author: &str,
     chat: &ChatRequest,
+    earlier: &[ChatMessage],
     sink: &mut Sink,
 ) {
     let passages = if backend.retrieval {
@@ -141,7 +166,6 @@ async fn answer(
         None => Retrieved::Off,
     };
     let last_user = user_turn_as(chat.question(), retrieved, backend.passage_format);
-    let prior = &chat.messages[..chat.messages.len() - 1];
-    let body = backend.stream_body(&system, prior, &last_user);
+    let body = backend.stream_body(&system, earlier, &last_user);
     call::stream(backend, key, &body, sink).await;
 }

@@ -2,6 +2,7 @@
 //! backends (as JSON in `BACKENDS`), allowed origins, the author, and whether search is public.
 
 use crate::assets::PERSONA;
+use crate::signature::AnswerKey;
 use twin_shared::BackendInfo;
 pub use twin_upstream::Backend;
 use worker::Env;
@@ -61,6 +62,39 @@ pub fn info(backend: &Backend, author: &str) -> BackendInfo {
 pub fn system_prompt(backend: &Backend, author: &str) -> String {
     backend.system_prompt(author, PERSONA)
 }
+
+/// The key answers are signed with: the `HISTORY_KEY` secret, or, when it is not set, a random key
+/// made once per isolate (logged: follow-ups then lose their history when the isolate is replaced, and
+/// across isolates).
+pub fn answer_key(env: &Env) -> AnswerKey {
+    let secret = env
+        .secret(HISTORY_KEY)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(HISTORY_KEY).map(|v| v.to_string()))
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    if let Some(s) = secret {
+        return AnswerKey::new(s.as_bytes());
+    }
+    thread_local! {
+        static EPHEMERAL: AnswerKey = {
+            let mut bytes = [0u8; 32];
+            if let Err(e) = getrandom::fill(&mut bytes) {
+                worker::console_error!("no randomness for the answer key ({e}); using the clock");
+                bytes[..8].copy_from_slice(&crate::clock::now_ms().to_bits().to_le_bytes());
+            }
+            worker::console_warn!(
+                "{HISTORY_KEY} is not set: answers are signed with a key made for this isolate, so \
+                 follow-ups lose their history when it is replaced (`wrangler secret put {HISTORY_KEY}`)"
+            );
+            AnswerKey::new(&bytes)
+        };
+    }
+    EPHEMERAL.with(AnswerKey::clone)
+}
+
+/// The secret holding the answer-signing key.
+pub const HISTORY_KEY: &str = "HISTORY_KEY";
 
 /// The key or token of a backend from its secret (or a var of that name in local development).
 pub fn credential(env: &Env, backend: &Backend) -> Result<Option<String>, String> {

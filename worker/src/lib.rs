@@ -9,11 +9,13 @@ mod chat;
 mod clock;
 mod config;
 mod fetch;
+mod history;
 mod http;
 mod rate_limit;
 mod retrieval;
 mod route_table;
 mod routes;
+mod signature;
 mod sink;
 
 use config::Config;

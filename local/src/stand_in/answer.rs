@@ -80,6 +80,7 @@ pub(crate) fn styled_deltas(style: AnswerStyle, user: &str) -> Vec<String> {
         AnswerStyle::Unrelated => UNRELATED.to_string(),
         AnswerStyle::Generic => GENERIC.to_string(),
         AnswerStyle::Judge => judge_verdict(user),
+        AnswerStyle::Long => return long_deltas(200),
     };
     words(&text)
 }
@@ -100,6 +101,22 @@ fn judge_verdict(user: &str) -> String {
     };
     let grounded = if answer.contains("Cathedral") { 1 } else { 5 };
     format!("{{\"grounded\": {grounded}, \"voice\": {voice}, \"why\": \"stand-in judge\"}}")
+}
+
+/// A long answer of `words` words (at most 4,000), twenty to a delta, numbered so a trimmed copy shows
+/// where it was cut.
+pub(crate) fn long_deltas(words: u64) -> Vec<String> {
+    let all: Vec<String> = (0..words.min(4_000))
+        .map(|i| {
+            let w = if i == 0 {
+                "Long".to_string()
+            } else {
+                format!(" w{i}")
+            };
+            if i % 20 == 19 { format!("{w}.") } else { w }
+        })
+        .collect();
+    all.chunks(20).map(|c| c.concat()).collect()
 }
 
 /// Splits text into stream deltas: each word with its leading space.

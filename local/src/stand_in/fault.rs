@@ -48,6 +48,9 @@ pub enum AnswerStyle {
     Unrelated,
     /// A generic assistant's answer: no facts, no voice.
     Generic,
+    /// A long answer as a model writes up to its limit: as many words as the request's `max_tokens`
+    /// (at most 4,000), twenty to a delta (`answer-long`).
+    Long,
     /// Plays the eval's LLM judge (`answer-judge`): replies with a JSON verdict by a visible rule, so
     /// the judge's plumbing is tested without the real API (see `answer::judge_verdict`).
     Judge,
@@ -79,6 +82,7 @@ impl Fault {
             "answer-unrelated" => Fault::Answer(AnswerStyle::Unrelated),
             "answer-generic" => Fault::Answer(AnswerStyle::Generic),
             "answer-judge" => Fault::Answer(AnswerStyle::Judge),
+            "answer-long" => Fault::Answer(AnswerStyle::Long),
             _ => {
                 if let Some(s) = number("429-") {
                     Fault::RateLimited {
@@ -111,6 +115,7 @@ impl Fault {
         "answer-unrelated",
         "answer-generic",
         "answer-judge",
+        "answer-long",
     ];
 }
 

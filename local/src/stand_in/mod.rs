@@ -35,8 +35,13 @@ enum Protocol {
     OpenAi,
 }
 
+/// Requests the stand-in keeps for [`StandIn::received`], the newest.
+const KEEP_RECEIVED: usize = 256;
+
 #[derive(Default)]
 struct Shared {
+    /// The JSON bodies of the newest model requests, oldest first.
+    received: Mutex<std::collections::VecDeque<Value>>,
     /// First request time per cold-start path, so each path wakes once.
     woke: Mutex<HashMap<String, Instant>>,
     /// Requests parked behind a 303, by id.
@@ -47,6 +52,7 @@ struct Shared {
 /// A running stand-in on a loopback port; stopped on drop.
 pub struct StandIn {
     port: u16,
+    shared: Arc<Shared>,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -67,6 +73,8 @@ impl StandIn {
             None
         };
         let (tx, rx) = oneshot::channel::<()>();
+        let shared = Arc::new(Shared::default());
+        let state = shared.clone();
         let thread = std::thread::Builder::new()
             .name(format!("stand-in-{port}"))
             .spawn(move || {
@@ -78,10 +86,11 @@ impl StandIn {
                     Ok(rt) => rt,
                     Err(e) => return eprintln!("stand-in: no runtime: {e}"),
                 };
-                rt.block_on(serve(port, early, refuse_for, rx));
+                rt.block_on(serve(port, early, refuse_for, rx, state));
             })?;
         Ok(StandIn {
             port,
+            shared,
             shutdown: Some(tx),
             thread: Some(thread),
         })
@@ -101,6 +110,18 @@ impl StandIn {
     pub fn port(&self) -> u16 {
         self.port
     }
+
+    /// The JSON bodies of the newest model requests it received (up to 256), oldest first: what a
+    /// caller really sent upstream, for tests to assert on.
+    pub fn received(&self) -> Vec<Value> {
+        self.shared
+            .received
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
 }
 
 impl Drop for StandIn {
@@ -119,6 +140,7 @@ async fn serve(
     early: Option<StdListener>,
     refuse_for: Duration,
     mut stop: oneshot::Receiver<()>,
+    shared: Arc<Shared>,
 ) {
     let listener = match early {
         Some(l) => l,
@@ -147,7 +169,7 @@ async fn serve(
         )
         .route("/result/{id}", get(result))
         .fallback(handle)
-        .with_state(Arc::new(Shared::default()));
+        .with_state(shared);
     let _ = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             let _ = stop.await;
@@ -225,6 +247,13 @@ async fn handle(
     let Ok(body) = serde_json::from_slice::<Value>(&body) else {
         return error(protocol, 400, "request body is not valid JSON", &[]);
     };
+    {
+        let mut received = shared.received.lock().unwrap_or_else(|p| p.into_inner());
+        if received.len() == KEEP_RECEIVED {
+            received.pop_front();
+        }
+        received.push_back(body.clone());
+    }
     let valid = match protocol {
         Protocol::Anthropic => anthropic::validate(&body),
         Protocol::OpenAi => openai::validate(&body),
@@ -310,11 +339,14 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
         .to_string();
     let user = answer::last_user_text(body);
     let deltas = match fault {
+        Fault::Answer(AnswerStyle::Long) => {
+            answer::long_deltas(body["max_tokens"].as_u64().unwrap_or(600))
+        }
         Fault::Answer(style) => answer::styled_deltas(style, &user),
         _ => answer::answer_deltas(&user),
     };
     let input_tokens = answer::approx_tokens(body);
-    let output_tokens = deltas.len() as u64;
+    let output_tokens = deltas.concat().split_whitespace().count() as u64;
     if body.get("stream").and_then(Value::as_bool) != Some(true) {
         let text = deltas.concat();
         let full = match protocol {
