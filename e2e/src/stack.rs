@@ -133,6 +133,14 @@ impl Stack {
             backend("eval-passage", a, &fault("answer-passage"), keyed_rag),
             backend("eval-unrelated", a, &fault("answer-unrelated"), keyed_rag),
             backend("eval-generic", o, &fault("answer-generic"), same),
+            // A word every half second for two minutes, stopped by a 3 s answer deadline.
+            backend("f-trickle", a, &fault("trickle"), |b| Backend {
+                answer_deadline_s: 3,
+                max_tokens: 600,
+                ..keyed(b)
+            }),
+            // A GPU host that does not resolve (.invalid never does).
+            backend("gpu-nxdomain", o, "http://twin-gpu.invalid", cold(60)),
             // Answers of 600 words, for long conversations.
             backend("long", a, &fault("answer-long"), |b| Backend {
                 max_tokens: 600,

@@ -13,6 +13,8 @@ use twin_e2e::{API_KEY, ChatRun, Client, Stack};
 use twin_index::coverage::NONE_BELOW;
 use twin_shared::Coverage;
 
+#[path = "worker_checks/bounds.rs"]
+mod bounds;
 #[path = "worker_checks/history.rs"]
 mod history;
 
@@ -83,6 +85,30 @@ fn main() {
             rate_limit,
         ),
         ("warm_reports_the_gpu_state", warm),
+        (
+            "bodies_are_capped_as_they_arrive",
+            bounds::bodies_are_capped_as_they_arrive,
+        ),
+        (
+            "an_answer_past_its_deadline_is_stopped",
+            bounds::an_answer_past_its_deadline_is_stopped,
+        ),
+        (
+            "a_cold_backend_that_cannot_resolve_fails_at_once",
+            bounds::a_cold_backend_that_cannot_resolve_fails_at_once,
+        ),
+        (
+            "upstream_error_text_stays_in_the_log",
+            bounds::upstream_error_text_stays_in_the_log,
+        ),
+        (
+            "unknown_probes_and_blank_messages_are_refused",
+            bounds::unknown_probes_and_blank_messages_are_refused,
+        ),
+        (
+            "ipv6_clients_are_limited_by_their_64",
+            bounds::ipv6_clients_are_limited_by_their_64,
+        ),
     ];
     let started = std::time::Instant::now();
     let stack = match Stack::start() {

@@ -75,6 +75,8 @@ pub enum ErrorCode {
     EmptyAnswer,
     /// A scale-to-zero GPU did not wake within the deadline.
     GpuUnavailable,
+    /// The request names a probe this worker does not have.
+    UnknownProbe,
 }
 
 impl ErrorCode {
@@ -112,6 +114,7 @@ impl ErrorCode {
         ErrorCode::UpstreamRejected,
         ErrorCode::EmptyAnswer,
         ErrorCode::GpuUnavailable,
+        ErrorCode::UnknownProbe,
     ];
 
     /// The code as sent on the wire.
@@ -150,6 +153,7 @@ impl ErrorCode {
             UpstreamRejected => "upstream_rejected",
             EmptyAnswer => "empty_answer",
             GpuUnavailable => "gpu_unavailable",
+            UnknownProbe => "unknown_probe",
         }
     }
 
@@ -166,7 +170,7 @@ impl ErrorCode {
         match self {
             InvalidJson | InvalidRequest | InvalidUtf8 | NoMessages | EmptyMessage
             | MessageTooLong | TooManyTurns | LastNotUser | UnknownBackend | NotAPreflight
-            | BadQuery | MissingQuery | QueryTooLong => 400,
+            | BadQuery | MissingQuery | QueryTooLong | UnknownProbe => 400,
             OriginNotAllowed => 403,
             NotFound | SearchDisabled => 404,
             MethodNotAllowed => 405,

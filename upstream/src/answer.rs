@@ -14,8 +14,9 @@ pub enum Step {
     Continue,
     /// The answer ended properly: send `done` with these.
     Finished { stop_reason: String, usage: Usage },
-    /// The answer failed: send this `error` and stop.
-    Failed(ChatEvent),
+    /// The answer failed: send this `error` (a fixed message) and stop; `detail` is what the backend
+    /// said, for the log only.
+    Failed { event: ChatEvent, detail: String },
 }
 
 /// The state of one answer's stream.
@@ -49,10 +50,14 @@ impl Answer {
                 self.stop_reason = Some(reason);
                 Step::Continue
             }
-            Upstream::Error { kind, message } => {
-                Step::Failed(errors::in_stream(backend, &kind, &message))
-            }
-            Upstream::End if !self.said_something => Step::Failed(errors::empty_answer(backend)),
+            Upstream::Error { kind, message } => Step::Failed {
+                event: errors::in_stream(backend, &kind),
+                detail: format!("{kind}: {message}"),
+            },
+            Upstream::End if !self.said_something => Step::Failed {
+                event: errors::empty_answer(backend),
+                detail: "the stream ended without text".into(),
+            },
             Upstream::End => Step::Finished {
                 stop_reason: self
                     .stop_reason
@@ -96,19 +101,35 @@ mod tests {
             a.feed(Upstream::Text("  \n".into()), "B"),
             Step::Delta("  \n".into())
         );
-        let Step::Failed(ChatEvent::Error(e)) = a.feed(Upstream::End, "B") else {
+        let Step::Failed {
+            event: ChatEvent::Error(e),
+            ..
+        } = a.feed(Upstream::End, "B")
+        else {
             panic!("a blank answer must fail");
         };
         assert_eq!((e.code.as_str(), e.retryable), ("empty_answer", true));
         let mut b = Answer::default();
         let err = Upstream::Error {
             kind: "overloaded_error".into(),
-            message: "busy".into(),
+            message: "busy: sk-echoed-secret".into(),
         };
-        let Step::Failed(ChatEvent::Error(e)) = b.feed(err, "B") else {
+        let Step::Failed {
+            event: ChatEvent::Error(e),
+            detail,
+        } = b.feed(err, "B")
+        else {
             panic!("an in-stream error must fail");
         };
         assert_eq!(e.code, "upstream_overloaded");
-        assert!(e.message.contains("busy"));
+        assert!(
+            !e.message.contains("busy"),
+            "the reader never sees it: {}",
+            e.message
+        );
+        assert_eq!(
+            detail, "overloaded_error: busy: sk-echoed-secret",
+            "the log does"
+        );
     }
 }

@@ -70,6 +70,10 @@ pub struct Backend {
     /// itself never counts against it.
     #[serde(default = "default_history_chars")]
     pub history_chars: usize,
+    /// The longest one answer may take from the request to its end, besides the idle timeout, so a
+    /// stream that trickles forever is stopped.
+    #[serde(default = "default_answer_deadline")]
+    pub answer_deadline_s: u64,
 }
 
 fn default_max_tokens() -> u32 {
@@ -86,6 +90,9 @@ fn default_idle() -> u64 {
 }
 fn default_passages() -> usize {
     5
+}
+fn default_answer_deadline() -> u64 {
+    300
 }
 /// About 1,500 tokens: two or three earlier exchanges with full answers, a small share of a
 /// production model's context and of each request's cost.
@@ -117,6 +124,7 @@ impl Backend {
             passage_format: PassageFormat::default(),
             stop: Vec::new(),
             history_chars: default_history_chars(),
+            answer_deadline_s: default_answer_deadline(),
         }
     }
 

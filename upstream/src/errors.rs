@@ -1,6 +1,7 @@
 //! How a backend's failures become the stream's `error` events: one function per failure, each with
-//! its [`ErrorCode`] and a message for the reader that never quotes the backend's body (it may echo
-//! secrets). `backend` is the label readers know it by.
+//! its [`ErrorCode`] and a fixed message for the reader that never quotes what the backend or the
+//! network said (it may echo secrets, URLs or prompt text): the worker logs that instead.
+//! `backend` is the label readers know it by.
 
 use twin_shared::{ChatEvent, ErrorCode};
 
@@ -45,19 +46,30 @@ pub fn timed_out(backend: &str, secs: u64) -> ChatEvent {
 }
 
 /// The connection failed.
-pub fn unreachable(backend: &str, why: &str) -> ChatEvent {
+pub fn unreachable(backend: &str) -> ChatEvent {
     ChatEvent::error(
         ErrorCode::UpstreamUnavailable,
-        format!("{backend} is unreachable ({why})"),
+        format!("{backend} is unreachable right now"),
+        None,
+    )
+}
+
+/// The backend's host does not resolve or its TLS fails: a configuration error, not a waking GPU.
+pub fn misconfigured(backend: &str) -> ChatEvent {
+    ChatEvent::error(
+        ErrorCode::NotConfigured,
+        format!(
+            "{backend} cannot be reached as configured; the site's owner has been told in the log"
+        ),
         None,
     )
 }
 
 /// A 200 without a readable body.
-pub fn no_body(backend: &str, why: &str) -> ChatEvent {
+pub fn no_body(backend: &str) -> ChatEvent {
     ChatEvent::error(
         ErrorCode::UpstreamError,
-        format!("{backend}: no body ({why})"),
+        format!("{backend} answered without a body"),
         None,
     )
 }
@@ -72,10 +84,19 @@ pub fn went_silent(backend: &str, secs: u64) -> ChatEvent {
 }
 
 /// The connection broke mid-stream.
-pub fn cut_off(backend: &str, why: &str) -> ChatEvent {
+pub fn cut_off(backend: &str) -> ChatEvent {
     ChatEvent::error(
         ErrorCode::UpstreamDropped,
-        format!("{backend}'s answer was cut off ({why})"),
+        format!("{backend}'s answer was cut off"),
+        None,
+    )
+}
+
+/// The answer took longer than its overall deadline of `secs`.
+pub fn too_slow(backend: &str, secs: u64) -> ChatEvent {
+    ChatEvent::error(
+        ErrorCode::UpstreamTimeout,
+        format!("{backend}'s answer took longer than {secs} s and was stopped"),
         None,
     )
 }
@@ -90,22 +111,29 @@ pub fn ended_early(backend: &str) -> ChatEvent {
 }
 
 /// An event that does not decode.
-pub fn malformed(backend: &str, e: &crate::ProtocolError) -> ChatEvent {
+pub fn malformed(backend: &str) -> ChatEvent {
     ChatEvent::error(
         ErrorCode::UpstreamProtocol,
-        format!("{backend} sent a malformed stream: {e}"),
+        format!("{backend} sent a stream that could not be read"),
         None,
     )
 }
 
-/// An error event inside the stream (`kind` is the protocol's error type).
-pub fn in_stream(backend: &str, kind: &str, message: &str) -> ChatEvent {
-    let code = if kind.contains("overloaded") {
-        ErrorCode::UpstreamOverloaded
+/// An error event inside the stream (`kind` is the protocol's error type; its message is not passed on).
+pub fn in_stream(backend: &str, kind: &str) -> ChatEvent {
+    if kind.contains("overloaded") {
+        ChatEvent::error(
+            ErrorCode::UpstreamOverloaded,
+            format!("{backend} is overloaded; try again in a moment"),
+            None,
+        )
     } else {
-        ErrorCode::UpstreamError
-    };
-    ChatEvent::error(code, format!("{backend}: {message}"), None)
+        ChatEvent::error(
+            ErrorCode::UpstreamError,
+            format!("{backend} failed while answering"),
+            None,
+        )
+    }
 }
 
 /// A scale-to-zero backend did not wake within its deadline of `secs`.
@@ -147,9 +175,13 @@ mod tests {
         assert_eq!(c(422, None), ("upstream_rejected".into(), false, None));
         assert_eq!(c(500, Some(5)), ("upstream_error".into(), true, Some(5)));
         assert_eq!(
-            code(in_stream("B", "overloaded_error", "busy")).0,
+            code(in_stream("B", "overloaded_error")).0,
             "upstream_overloaded"
         );
-        assert_eq!(code(in_stream("B", "api_error", "x")).0, "upstream_error");
+        assert_eq!(code(in_stream("B", "api_error")).0, "upstream_error");
+        assert_eq!(
+            code(misconfigured("B")),
+            ("not_configured".into(), false, None)
+        );
     }
 }

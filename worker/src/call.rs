@@ -15,6 +15,23 @@ use twin_shared::{ChatEvent, Status};
 use twin_upstream::errors;
 use worker::Headers;
 
+/// Whether a failed fetch is a host that is there but not listening yet (a refused, lost or reset
+/// connection: what a scale-to-zero host does while its container starts). Anything else, such as a
+/// name that does not resolve or a TLS failure (workerd reports both as an opaque "internal error"),
+/// will not change by waiting: it is the backend's configuration.
+pub fn is_waking_failure(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    [
+        "network connection lost",
+        "connection refused",
+        "econnrefused",
+        "connection reset",
+        "econnreset",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
+}
+
 /// Longest pause between wake attempts, whatever `Retry-After` says.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
@@ -69,7 +86,9 @@ pub async fn stream(backend: &Backend, key: Option<&str>, body: &Value, sink: &m
             Sent::Response(mut resp) => match resp.status_code() {
                 200 => {
                     let idle = Duration::from_secs(backend.idle_timeout_s);
-                    fetch::consume(&mut resp, sink, idle, &backend.label, backend.provider).await;
+                    let deadline = backend.answer_deadline_s;
+                    let (label, provider) = (&backend.label, backend.provider);
+                    fetch::consume(&mut resp, sink, idle, deadline, label, provider).await;
                     return;
                 }
                 502..=504 if backend.cold_start => {
@@ -78,19 +97,27 @@ pub async fn stream(backend: &Backend, key: Option<&str>, body: &Value, sink: &m
                 status => {
                     let error =
                         errors::http_error(status, fetch::retry_after(&resp), &backend.label);
-                    return fail(sink, error);
+                    return fail(sink, error, &format!("HTTP {status}"));
                 }
             },
-            Sent::Failed(_) | Sent::TimedOut if backend.cold_start => None,
-            Sent::Failed(e) => return fail(sink, errors::unreachable(&backend.label, &e)),
+            Sent::Failed(e) if backend.cold_start && is_waking_failure(&e) => {
+                worker::console_log!("{}: not awake yet ({e})", backend.id);
+                None
+            }
+            // A host that does not resolve, or whose TLS fails, is not a GPU waking up: it never will.
+            Sent::Failed(e) if backend.cold_start => {
+                return fail(sink, errors::misconfigured(&backend.label), &e);
+            }
+            Sent::TimedOut if backend.cold_start => None,
+            Sent::Failed(e) => return fail(sink, errors::unreachable(&backend.label), &e),
             Sent::TimedOut => {
                 let error = errors::timed_out(&backend.label, backend.first_byte_timeout_s);
-                return fail(sink, error);
+                return fail(sink, error, "");
             }
         };
         if clock::since(started) >= deadline_ms {
             let error = errors::did_not_wake(&backend.label, backend.wake_deadline_s);
-            return fail(sink, error);
+            return fail(sink, error, "");
         }
         if !waking(sink, started, backend) {
             return;
@@ -101,5 +128,22 @@ pub async fn stream(backend: &Backend, key: Option<&str>, body: &Value, sink: &m
                 .clamp(Duration::from_millis(500), MAX_BACKOFF),
         )
         .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_waking_failure;
+
+    #[test]
+    fn only_a_host_not_listening_yet_counts_as_waking() {
+        // What workerd's fetch rejects with (seen under wrangler dev): a refused connection, and a
+        // name that does not resolve.
+        assert!(is_waking_failure("Error: Network connection lost."));
+        assert!(is_waking_failure("connect ECONNREFUSED 127.0.0.1:9"));
+        assert!(!is_waking_failure(
+            "Error: internal error; reference = paqnuba4jbfg49nbe12lugtn"
+        ));
+        assert!(!is_waking_failure("TLS peer's certificate is not trusted"));
     }
 }

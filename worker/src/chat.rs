@@ -22,21 +22,29 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
             "send the chat request as application/json",
         );
     }
-    let declared = req
-        .headers()
-        .get("content-length")?
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+    let Some(bytes) = http::read_capped(&mut req, MAX_BODY_BYTES).await? else {
         return http::refuse(
             ErrorCode::BodyTooLarge,
             format!("the body is over {MAX_BODY_BYTES} bytes"),
         );
-    }
-    let bytes = req.bytes().await?;
+    };
     let chat = match ChatRequest::parse(&bytes) {
         Ok(c) => c,
         Err(e) => return http::refuse(e.code, e.message),
     };
+    if let Some(probe) = chat.probe.as_deref()
+        && config.probe(probe).is_none()
+    {
+        let known: Vec<&str> = config.probes.iter().map(|p| p.id.as_str()).collect();
+        return http::refuse(
+            ErrorCode::UnknownProbe,
+            format!(
+                "no probe `{}`; this worker has {}",
+                probe.chars().take(64).collect::<String>(),
+                known.join(", ")
+            ),
+        );
+    }
     let Some(backend) = config.backend(&chat.backend) else {
         let known: Vec<&str> = config.backends.iter().map(|b| b.id.as_str()).collect();
         return http::refuse(

@@ -1,9 +1,12 @@
-//! The worker's configuration, read once per request from `wrangler.toml` vars into typed structs: the
-//! backends (as JSON in `BACKENDS`), allowed origins, the author, and whether search is public.
+//! The worker's configuration, read once per isolate from `wrangler.toml` vars (and the embedded
+//! probes) into typed structs: the backends (as JSON in `BACKENDS`), allowed origins, the author,
+//! whether search is public, and the probe buttons.
 
-use crate::assets::PERSONA;
+use crate::assets::{PERSONA, PROBES};
 use crate::signature::AnswerKey;
+use std::rc::Rc;
 use twin_shared::BackendInfo;
+use twin_shared::{Probe, Probes};
 pub use twin_upstream::Backend;
 use worker::Env;
 
@@ -14,9 +17,38 @@ pub struct Config {
     pub allowed_origins: Vec<String>,
     pub search_enabled: bool,
     pub backends: Vec<Backend>,
+    /// The probe buttons (`content/probes.toml`, embedded).
+    pub probes: Vec<Probe>,
+    /// Serve requests when the rate limiter is missing or fails (`RATE_LIMIT_FAILURE = "open"`);
+    /// the default, `"closed"`, refuses them.
+    pub rate_limit_fail_open: bool,
 }
 
 impl Config {
+    /// The configuration, parsed on this isolate's first request and kept (vars do not change while
+    /// an isolate lives); a broken one stays an error, logged once, with the reason.
+    pub fn cached(env: &Env) -> Result<Rc<Config>, String> {
+        thread_local! {
+            static CONFIG: std::cell::OnceCell<Result<Rc<Config>, String>> =
+                const { std::cell::OnceCell::new() };
+        }
+        CONFIG.with(|cell| {
+            cell.get_or_init(|| {
+                let parsed = Config::from_env(env).map(Rc::new);
+                if let Err(e) = &parsed {
+                    worker::console_error!("the worker's configuration is invalid: {e}");
+                }
+                parsed
+            })
+            .clone()
+        })
+    }
+
+    /// The probe with `id`.
+    pub fn probe(&self, id: &str) -> Option<&Probe> {
+        self.probes.iter().find(|p| p.id == id)
+    }
+
     /// Reads the vars; a missing or malformed one is named in the error.
     pub fn from_env(env: &Env) -> Result<Config, String> {
         let var = |name: &str| env.var(name).map(|v| v.to_string()).ok();
@@ -34,7 +66,27 @@ impl Config {
                 b.id, b.base_url
             ));
         }
+        if let Some(b) = backends.iter().find(|b| b.history_chars > 100_000) {
+            return Err(format!(
+                "backend `{}` has history_chars {}; keep it under 100,000",
+                b.id, b.history_chars
+            ));
+        }
+        let probes = Probes::from_toml("content/probes.toml", PROBES)
+            .map_err(|e| e.to_string())?
+            .probe;
+        let rate_limit_fail_open = match var("RATE_LIMIT_FAILURE").as_deref().map(str::trim) {
+            None | Some("closed") => false,
+            Some("open") => true,
+            Some(other) => {
+                return Err(format!(
+                    "RATE_LIMIT_FAILURE is {other:?}; use \"closed\" (the default) or \"open\""
+                ));
+            }
+        };
         Ok(Config {
+            rate_limit_fail_open,
+            probes,
             author: var("AUTHOR").unwrap_or_else(|| "the author".into()),
             allowed_origins: var("ALLOWED_ORIGINS")
                 .unwrap_or_default()

@@ -7,7 +7,7 @@ use crate::sink::Sink;
 use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use std::time::Duration;
-use twin_shared::sse::sse_events;
+use twin_shared::sse::{bounded_lines, sse_events};
 use twin_shared::{ChatEvent, Done};
 use twin_upstream::{Answer, Provider, Step, errors};
 use wasm_bindgen::JsValue;
@@ -83,34 +83,56 @@ pub fn retry_after(resp: &Response) -> Option<u64> {
 
 /// Reads an upstream SSE body in `provider`'s protocol, sending `delta`s as text arrives and then the
 /// stream's last event, `done` or `error`, here where it is built (nothing when the reader has gone).
+/// The stream fails if it goes silent for `idle`, if the answer runs past `deadline_ms` after the
+/// request arrived, or if a line grows past [`twin_shared::sse::MAX_LINE_BYTES`].
 pub async fn consume(
     resp: &mut Response,
     sink: &mut Sink,
     idle: Duration,
+    deadline_s: u64,
     backend: &str,
     provider: Provider,
 ) {
     let bytes = match resp.stream() {
         Ok(s) => s,
-        Err(e) => return fail(sink, errors::no_body(backend, &e.to_string())),
+        Err(e) => return fail(sink, errors::no_body(backend), &e.to_string()),
     };
-    let mut events = sse_events(bytes);
+    let mut events = sse_events(bounded_lines(bytes, |e| {
+        worker::Error::RustError(e.to_string())
+    }));
     let mut answer = Answer::default();
+    let deadline = sink.started + (deadline_s * 1000) as f64;
     loop {
-        let next = match select(events.next(), Box::pin(clock::sleep(idle))).await {
+        let left = deadline - clock::now_ms();
+        if left <= 0.0 {
+            return fail(
+                sink,
+                errors::too_slow(backend, deadline_s),
+                "answer deadline",
+            );
+        }
+        let wait = idle.min(Duration::from_millis(left as u64));
+        let next = match select(events.next(), Box::pin(clock::sleep(wait))).await {
             Either::Left((next, _)) => next,
+            Either::Right(_) if wait < idle => {
+                return fail(
+                    sink,
+                    errors::too_slow(backend, deadline_s),
+                    "answer deadline",
+                );
+            }
             Either::Right(_) => {
-                return fail(sink, errors::went_silent(backend, idle.as_secs()));
+                return fail(sink, errors::went_silent(backend, idle.as_secs()), "");
             }
         };
         let event = match next {
             Some(Ok(ev)) => ev,
-            Some(Err(e)) => return fail(sink, errors::cut_off(backend, &e.to_string())),
-            None => return fail(sink, errors::ended_early(backend)),
+            Some(Err(e)) => return fail(sink, errors::cut_off(backend), &e.to_string()),
+            None => return fail(sink, errors::ended_early(backend), ""),
         };
         let items = match provider.decode(&event) {
             Ok(items) => items,
-            Err(e) => return fail(sink, errors::malformed(backend, &e)),
+            Err(e) => return fail(sink, errors::malformed(backend), &e.to_string()),
         };
         for item in items {
             match answer.feed(item, backend) {
@@ -120,7 +142,7 @@ pub async fn consume(
                     }
                 }
                 Step::Continue => {}
-                Step::Failed(e) => return fail(sink, e),
+                Step::Failed { event, detail } => return fail(sink, event, &detail),
                 Step::Finished { stop_reason, usage } => {
                     let done = Done {
                         stop_reason,
@@ -137,7 +159,11 @@ pub async fn consume(
     }
 }
 
-/// Sends a stream's `error` event (its last).
-pub fn fail(sink: &mut Sink, error: ChatEvent) {
+/// Sends a stream's `error` event (its last), a fixed message for the reader; `detail`, what the
+/// backend or the network said, goes to the worker's log only.
+pub fn fail(sink: &mut Sink, error: ChatEvent, detail: &str) {
+    if let ChatEvent::Error(e) = &error {
+        worker::console_error!("answer failed: {} ({}) {detail}", e.code, e.message);
+    }
     sink.send(&error);
 }

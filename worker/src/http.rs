@@ -1,7 +1,59 @@
 //! JSON responses, the one error shape, and CORS: every response leaves through here.
 
+use futures_util::StreamExt;
 use twin_shared::{ApiError, ErrorCode};
-use worker::{Headers, Response, Result};
+use worker::{Headers, Request, Response, Result};
+
+/// Reads a request body, keeping at most `max` bytes: past that it is `None`, whether or not it
+/// declared a `Content-Length`, and nothing more is buffered. The rest is read and thrown away for at
+/// most [`DRAIN_BYTES`] or [`DRAIN_MS`] (workerd stalls the next request when a body is abandoned
+/// half-read), then abandoned. A request without a body reads as empty.
+pub async fn read_capped(req: &mut Request, max: usize) -> Result<Option<Vec<u8>>> {
+    let declared = req
+        .headers()
+        .get("content-length")?
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Ok(None);
+    }
+    let Ok(mut chunks) = req.stream() else {
+        return Ok(Some(Vec::new()));
+    };
+    let mut body = Vec::new();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk?;
+        if body.len() + chunk.len() > max {
+            drain(&mut chunks).await;
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
+/// Most bytes of an oversized body read and thrown away before it is abandoned.
+pub const DRAIN_BYTES: usize = 1024 * 1024;
+/// Longest an oversized body is read and thrown away before it is abandoned.
+pub const DRAIN_MS: u64 = 2_000;
+
+/// Reads and drops what is left of `chunks`, within [`DRAIN_BYTES`] and [`DRAIN_MS`].
+async fn drain(chunks: &mut worker::ByteStream) {
+    let until = crate::clock::now_ms() + DRAIN_MS as f64;
+    let mut drained = 0;
+    while drained < DRAIN_BYTES {
+        let left = until - crate::clock::now_ms();
+        if left <= 0.0 {
+            return;
+        }
+        let wait = Box::pin(crate::clock::sleep(std::time::Duration::from_millis(
+            left as u64,
+        )));
+        match futures_util::future::select(chunks.next(), wait).await {
+            futures_util::future::Either::Left((Some(Ok(chunk)), _)) => drained += chunk.len(),
+            _ => return,
+        }
+    }
+}
 
 /// A JSON response with `status`.
 pub fn json<T: serde::Serialize>(value: &T, status: u16) -> Result<Response> {

@@ -25,9 +25,15 @@ use worker::{Context, Env, Method, Request, Response, Result, event};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let config = match Config::from_env(&env) {
+    let config = match Config::cached(&env) {
         Ok(c) => c,
-        Err(m) => return http::refuse(ErrorCode::NotConfigured, m),
+        // The reason (which may quote a URL or a model id) is in the worker's log, not the response.
+        Err(_) => {
+            return http::refuse(
+                ErrorCode::NotConfigured,
+                "this twin's configuration is invalid; its owner can see why in the worker's log",
+            );
+        }
     };
     let origin_header = req.headers().get("origin")?;
     let origin = http::allowed_origin(origin_header.as_deref(), &config.allowed_origins);
@@ -69,14 +75,25 @@ async fn route(req: Request, env: &Env, config: &Config) -> Result<Response> {
             return Ok(resp);
         }
     };
-    if route.rate_limited && !rate_limit::allow(env, &req).await {
-        let mut resp = http::refuse(
-            ErrorCode::RateLimited,
-            "too many requests from this address; wait a minute",
-        )?;
-        resp.headers_mut()
-            .set("retry-after", &rate_limit::RETRY_AFTER_S.to_string())?;
-        return Ok(resp);
+    if route.rate_limited {
+        let (code, message) = match rate_limit::check(env, &req, config.rate_limit_fail_open).await
+        {
+            rate_limit::Verdict::Allow => (None, ""),
+            rate_limit::Verdict::Limited => (
+                Some(ErrorCode::RateLimited),
+                "too many requests from this address; wait a minute",
+            ),
+            rate_limit::Verdict::Unavailable => (
+                Some(ErrorCode::RateLimited),
+                "the twin cannot check its rate limit right now; try again in a minute",
+            ),
+        };
+        if let Some(code) = code {
+            let mut resp = http::refuse(code, message)?;
+            resp.headers_mut()
+                .set("retry-after", &rate_limit::RETRY_AFTER_S.to_string())?;
+            return Ok(resp);
+        }
     }
     match route.handler {
         Handler::Health => routes::health(),

@@ -1,11 +1,10 @@
 //! The small endpoints: health, public config, search, and waking the GPU.
 
-use crate::assets::PROBES;
 use crate::config::Config;
 use crate::{clock, http, retrieval};
 use serde::Deserialize;
 use std::time::Duration;
-use twin_shared::{ErrorCode, Probes, PublicConfig, SearchHit, SearchResponse, WarmResponse};
+use twin_shared::{ErrorCode, PublicConfig, SearchHit, SearchResponse, WarmResponse};
 use worker::{Fetch, Request, Response, Result};
 
 /// Longest query string `/api/search` reads.
@@ -18,9 +17,7 @@ pub fn health() -> Result<Response> {
 
 /// `GET /api/config`: backends as readers may see them, and the probes.
 pub fn config(config: &Config) -> Result<Response> {
-    let probes = Probes::from_toml("content/probes.toml", PROBES)
-        .map(|p| p.probe)
-        .unwrap_or_default();
+    let probes = config.probes.clone();
     http::json(
         &PublicConfig {
             author: config.author.clone(),
@@ -90,7 +87,11 @@ pub fn search(req: &Request, config: &Config) -> Result<Response> {
     )
 }
 
+/// Most bytes in `/api/warm`'s body (it is at most a backend id).
+const MAX_WARM_BODY_BYTES: usize = 1024;
+
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct WarmBody {
     backend: Option<String>,
 }
@@ -101,7 +102,27 @@ const WARM_WAIT: Duration = Duration::from_secs(3);
 /// `POST /api/warm` (body optional: `{"backend": "tuned"}`): pings the cold-start backend's `/health`
 /// so its container starts while the reader reads.
 pub async fn warm(mut req: Request, config: &Config) -> Result<Response> {
-    let body: WarmBody = req.json().await.unwrap_or_default();
+    let Some(bytes) = http::read_capped(&mut req, MAX_WARM_BODY_BYTES).await? else {
+        return http::refuse(
+            ErrorCode::BodyTooLarge,
+            format!(
+                "the body is over {MAX_WARM_BODY_BYTES} bytes; send {{\"backend\": \"id\"}} or nothing"
+            ),
+        );
+    };
+    let body: WarmBody = if bytes.iter().all(u8::is_ascii_whitespace) {
+        WarmBody::default()
+    } else {
+        match serde_json::from_slice(&bytes) {
+            Ok(b) => b,
+            Err(e) => {
+                return http::refuse(
+                    ErrorCode::InvalidJson,
+                    format!("the body is not {{\"backend\": \"id\"}}: {e}"),
+                );
+            }
+        }
+    };
     let backend = match &body.backend {
         Some(id) => config.backend(id),
         None => config.backends.iter().find(|b| b.cold_start),

@@ -2,15 +2,19 @@
 //! timing `done` reports. Knows when the reader has gone, so upstream work can stop.
 
 use crate::clock;
-use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_channel::mpsc::{Receiver, Sender, channel};
 use twin_shared::ChatEvent;
 
 /// Signs a finished answer's text (see `signature.rs`).
 pub type Signer = Box<dyn Fn(&str) -> String>;
 
+/// Frames waiting for the reader at most: a reader who stops reading while the model writes ends the
+/// answer rather than growing the worker's memory (an answer is a few hundred frames).
+pub const MAX_QUEUED_FRAMES: usize = 2048;
+
 /// Writes events to the response body.
 pub struct Sink {
-    tx: UnboundedSender<Result<Vec<u8>, worker::Error>>,
+    tx: Sender<Result<Vec<u8>, worker::Error>>,
     /// When the request arrived.
     pub started: f64,
     /// Time to the first `delta`, once one was sent.
@@ -21,12 +25,12 @@ pub struct Sink {
 }
 
 /// The body side of a [`Sink`].
-pub type Body = UnboundedReceiver<Result<Vec<u8>, worker::Error>>;
+pub type Body = Receiver<Result<Vec<u8>, worker::Error>>;
 
 impl Sink {
     /// A sink and the body stream to hand to the response; `signer` signs the answer for `done`.
     pub fn new(started: f64, signer: Signer) -> (Sink, Body) {
-        let (tx, rx) = unbounded();
+        let (tx, rx) = channel(MAX_QUEUED_FRAMES);
         (
             Sink {
                 tx,
@@ -44,7 +48,7 @@ impl Sink {
         (self.signer)(&self.text)
     }
 
-    /// Sends an event; false when the reader has gone.
+    /// Sends an event; false when the reader has gone (or has left [`MAX_QUEUED_FRAMES`] unread).
     pub fn send(&mut self, event: &ChatEvent) -> bool {
         if let ChatEvent::Delta { text } = event {
             if self.ttft_ms.is_none() {
@@ -52,9 +56,16 @@ impl Sink {
             }
             self.text.push_str(text);
         }
-        self.tx
-            .unbounded_send(Ok(event.to_sse().into_bytes()))
-            .is_ok()
+        match self.tx.try_send(Ok(event.to_sse().into_bytes())) {
+            Ok(()) => true,
+            Err(e) => {
+                if e.is_full() {
+                    worker::console_warn!("the reader stopped reading; the answer is ended");
+                    self.tx.close_channel();
+                }
+                false
+            }
+        }
     }
 
     /// Whether the reader is still there.

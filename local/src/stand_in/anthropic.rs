@@ -55,7 +55,7 @@ pub(crate) fn tail(output_tokens: u64) -> Vec<String> {
 pub(crate) fn overloaded_event() -> String {
     frame(
         "error",
-        json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}),
+        json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded (stand-in upstream text)"}}),
     )
 }
 

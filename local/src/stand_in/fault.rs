@@ -28,6 +28,9 @@ pub enum Fault {
     NoFirstByte,
     /// A 200 `text/event-stream` whose events are not valid JSON or lack fields (`malformed`).
     Malformed,
+    /// A healthy stream that trickles: a word every half second for two minutes, never silent long
+    /// enough for an idle timeout (`trickle`).
+    Trickle,
     /// A healthy stream with event types the client has never heard of mixed in (`unknown-events`).
     UnknownEvents,
     /// 303 See Other to a result URL that a GET then streams, as Modal does past its 150 s limit
@@ -77,6 +80,7 @@ impl Fault {
             "no-first-byte" => Fault::NoFirstByte,
             "malformed" => Fault::Malformed,
             "unknown-events" => Fault::UnknownEvents,
+            "trickle" => Fault::Trickle,
             "redirect-303" => Fault::Redirect303,
             "answer-passage" => Fault::Answer(AnswerStyle::Passage),
             "answer-unrelated" => Fault::Answer(AnswerStyle::Unrelated),
@@ -110,6 +114,7 @@ impl Fault {
         "no-first-byte",
         "malformed",
         "unknown-events",
+        "trickle",
         "redirect-303",
         "answer-passage",
         "answer-unrelated",

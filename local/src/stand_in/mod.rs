@@ -26,6 +26,10 @@ use tokio::sync::{mpsc, oneshot};
 
 /// Pause between streamed deltas, like a small model decoding.
 const DELTA_INTERVAL: Duration = Duration::from_millis(15);
+/// Pause between deltas of a `trickle` answer: never silent long enough for an idle timeout.
+const TRICKLE_INTERVAL: Duration = Duration::from_millis(500);
+/// Deltas of a `trickle` answer (two minutes of it).
+const TRICKLE_DELTAS: usize = 240;
 /// Deltas sent before a mid-stream fault strikes.
 const DELTAS_BEFORE_FAULT: usize = 3;
 
@@ -339,6 +343,7 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
         .to_string();
     let user = answer::last_user_text(body);
     let deltas = match fault {
+        Fault::Trickle => vec![" drip".to_string(); TRICKLE_DELTAS],
         Fault::Answer(AnswerStyle::Long) => {
             answer::long_deltas(body["max_tokens"].as_u64().unwrap_or(600))
         }
@@ -413,11 +418,16 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
             frames.extend(tail.into_iter().map(Ok));
         }
     }
-    sse_response(frames)
+    let interval = if fault == Fault::Trickle {
+        TRICKLE_INTERVAL
+    } else {
+        DELTA_INTERVAL
+    };
+    sse_response(frames, interval)
 }
 
 /// Streams frames one at a time, pausing between them; an `Err` frame cuts the connection.
-fn sse_response(frames: Vec<Result<String, ()>>) -> Response {
+fn sse_response(frames: Vec<Result<String, ()>>, interval: Duration) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     tokio::spawn(async move {
         for f in frames {
@@ -428,7 +438,7 @@ fn sse_response(frames: Vec<Result<String, ()>>) -> Response {
             if tx.send(item).await.is_err() || cut {
                 return;
             }
-            tokio::time::sleep(DELTA_INTERVAL).await;
+            tokio::time::sleep(interval).await;
         }
     });
     let stream =
