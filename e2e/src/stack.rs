@@ -141,6 +141,11 @@ impl Stack {
             }),
             // A GPU host that does not resolve (.invalid never does).
             backend("gpu-nxdomain", o, "http://twin-gpu.invalid", cold(60)),
+            // A daily budget of 100 tokens: one answer spends it.
+            backend("capped", a, &echo, |b| Backend {
+                daily_token_cap: Some(100),
+                ..keyed(b)
+            }),
             // Answers of 600 words, for long conversations.
             backend("long", a, &fault("answer-long"), |b| Backend {
                 max_tokens: 600,

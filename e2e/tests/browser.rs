@@ -9,7 +9,7 @@ mod common;
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use common::{Chromium, ROOT, Tally, eval, open, wait_for};
+use common::{Chromium, ROOT, Tally, eval, num, open, read, text, wait_for};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,13 +40,13 @@ async fn loads_with_two_panes_and_probes(ctx: &Ctx) {
     let page = &ctx.page;
     let start = Instant::now();
     open(page, &ctx.demo.page_url).await;
-    let interactive = eval(page, "performance.now()").await;
+    let interactive = read(page, "performance.now()").await;
     println!(
         "  page load to interactive (panes and probes shown): {:.0} ms (navigation to ready {} ms)",
-        interactive.as_f64().unwrap_or(0.0),
+        interactive.as_f64().expect("a time"),
         start.elapsed().as_millis()
     );
-    let v = eval(
+    let v = read(
         page,
         &format!(
             "(() => {{ const r = {ROOT}; return {{
@@ -68,7 +68,7 @@ async fn loads_with_two_panes_and_probes(ctx: &Ctx) {
     assert_eq!(v["probes"], json!(["knowledge", "thin", "voice"]), "{v}");
     assert_eq!(v["title"], "Pick a probe below, or type one of your own.");
     assert!(
-        v["models"].as_str().unwrap_or("").contains("Answering:"),
+        text(&v, "models").contains("Answering:"),
         "the page says which models answer: {v}"
     );
     assert_eq!(v["log"], 2, "each pane is a polite live log");
@@ -76,7 +76,7 @@ async fn loads_with_two_panes_and_probes(ctx: &Ctx) {
 }
 
 async fn blog_css_does_not_reach_the_widget(ctx: &Ctx) {
-    let v = eval(
+    let v = read(
         &ctx.page,
         &format!(
             "(() => {{ const b = {ROOT}.querySelector('.probe'); const s = getComputedStyle(b);
@@ -88,7 +88,7 @@ async fn blog_css_does_not_reach_the_widget(ctx: &Ctx) {
         v["bg"], "rgb(255, 105, 180)",
         "the blog's hotpink buttons stay out: {v}"
     );
-    assert!(!v["font"].as_str().unwrap_or("").contains("Comic"), "{v}");
+    assert!(!text(&v, "font").contains("Comic"), "{v}");
 }
 
 async fn knowledge_probe_streams_into_both_panes(ctx: &Ctx) {
@@ -117,8 +117,7 @@ async fn knowledge_probe_streams_into_both_panes(ctx: &Ctx) {
     assert!(
         hrefs.as_array().expect("hrefs").iter().any(|h| h
             .as_str()
-            .unwrap_or("")
-            .contains("/posts/driftwood-salt-air/")),
+            .is_some_and(|h| h.contains("/posts/driftwood-salt-air/"))),
         "{hrefs}"
     );
     for pane in ["rag", "tuned"] {
@@ -126,24 +125,27 @@ async fn knowledge_probe_streams_into_both_panes(ctx: &Ctx) {
         common::answer_finished(page, pane, 2, Duration::from_secs(90)).await;
         wait_for(page, &format!("(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={pane}]'); return p.querySelector('.a').textContent.trim().length > 0 && !!p.querySelector('.copy'); }})()"), Duration::from_secs(5), &format!("the {pane} answer")).await;
     }
-    let tuned = eval(
+    let tuned = read(
         page,
         &format!("{ROOT}.querySelector('.pane[data-backend=tuned] .a').textContent"),
     )
     .await;
-    assert!(tuned.as_str().unwrap_or("").contains("stand-in"), "{tuned}");
+    assert!(
+        tuned.as_str().is_some_and(|t| t.contains("stand-in")),
+        "{tuned}"
+    );
     screenshot(ctx, "demo-exchange.png").await;
 }
 
 async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {
     let page = &ctx.page;
-    let before = eval(
+    let before = read(
         page,
         &format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn').length"),
     )
     .await
     .as_u64()
-    .unwrap_or(0);
+    .expect("a count");
     type_and_enter(page, "'Tea or coffee?'").await;
     wait_for(
         page,
@@ -179,10 +181,10 @@ async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {
 async fn an_uncovered_question_says_so(ctx: &Ctx) {
     let page = &ctx.page;
     let turns = format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')");
-    let before = eval(page, &format!("{turns}.length"))
+    let before = read(page, &format!("{turns}.length"))
         .await
         .as_u64()
-        .unwrap_or(0);
+        .expect("a count");
     assert!(before >= 1, "the knowledge probe's turn is there");
     let first_note = eval(
         page,
@@ -203,7 +205,7 @@ async fn an_uncovered_question_says_so(ctx: &Ctx) {
         "the not-covered note",
     )
     .await;
-    let v = eval(page, &format!("({{note: {last}.querySelector('.coverage').textContent, role: {last}.querySelector('.coverage').getAttribute('role'), sources: {last}.querySelectorAll('.sources a').length}})")).await;
+    let v = read(page, &format!("({{note: {last}.querySelector('.coverage').textContent, role: {last}.querySelector('.coverage').getAttribute('role'), sources: {last}.querySelectorAll('.sources a').length}})")).await;
     assert_eq!(
         v["note"].as_str(),
         Some("Not something I've written about"),
@@ -219,10 +221,10 @@ async fn an_uncovered_question_says_so(ctx: &Ctx) {
 async fn an_overlong_question_says_to_shorten_it(ctx: &Ctx) {
     let page = &ctx.page;
     let turns = format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')");
-    let before = eval(page, &format!("{turns}.length"))
+    let before = read(page, &format!("{turns}.length"))
         .await
         .as_u64()
-        .unwrap_or(0);
+        .expect("a count");
     type_and_enter(page, "'why '.repeat(501)").await;
     let last = format!("{turns}[{before}]");
     wait_for(
@@ -232,10 +234,10 @@ async fn an_overlong_question_says_to_shorten_it(ctx: &Ctx) {
         "the refusal",
     )
     .await;
-    let v = eval(page, &format!("({{text: {last}.querySelector('.error').textContent, retry: {last}.querySelectorAll('button.retry').length}})")).await;
-    let text = v["text"].as_str().unwrap_or_default();
+    let v = read(page, &format!("({{text: {last}.querySelector('.error').textContent, retry: {last}.querySelectorAll('button.retry').length}})")).await;
+    let shown = text(&v, "text");
     assert!(
-        text.contains("2003 characters") && text.contains("Shorten your question."),
+        shown.contains("2003 characters") && shown.contains("Shorten your question."),
         "{v}"
     );
     assert_eq!(v["retry"].as_u64(), Some(0), "no Try again: {v}");
@@ -265,10 +267,10 @@ async fn follow_ups_after_a_long_answer_work(ctx: &Ctx) {
             &format!("answer {}", i + 1),
         )
         .await;
-        let v = eval(page, &format!("({{error: {turn}.querySelector('.error') ? {turn}.querySelector('.error').textContent : '', words: {turn}.querySelector('.a').textContent.split(/\\s+/).length}})")).await;
+        let v = read(page, &format!("({{error: {turn}.querySelector('.error') ? {turn}.querySelector('.error').textContent : '', words: {turn}.querySelector('.a').textContent.split(/\\s+/).length}})")).await;
         assert_eq!(v["error"].as_str(), Some(""), "turn {}: {v}", i + 1);
-        let words = v["words"].as_u64().expect("the answer's word count");
-        assert!(words >= 600, "turn {}: {words} words", i + 1);
+        let words = num(&v, "words");
+        assert!(words >= 600.0, "turn {}: {words} words", i + 1);
     }
     let sent = ctx
         .demo
@@ -308,12 +310,15 @@ async fn error_shows_a_message_and_retry_works(ctx: &Ctx) {
         "the error with a retry button",
     )
     .await;
-    let msg = eval(
+    let msg = read(
         page,
         &format!("{ROOT}.querySelector('.pane[data-backend=flaky] .error').textContent"),
     )
     .await;
-    assert!(msg.as_str().unwrap_or("").contains("HTTP 503"), "{msg}");
+    assert!(
+        msg.as_str().is_some_and(|m| m.contains("HTTP 503")),
+        "{msg}"
+    );
     tokio::time::sleep(Duration::from_millis(5500)).await;
     eval(
         page,
@@ -345,13 +350,13 @@ async fn narrow_window_stacks_the_panes(ctx: &Ctx) {
         .await
         .expect("viewport");
     open(page, &ctx.demo.page_url).await;
-    let v = eval(page, &format!("(() => {{ const p = [...{ROOT}.querySelectorAll('.pane')].map(e => e.getBoundingClientRect());
+    let v = read(page, &format!("(() => {{ const p = [...{ROOT}.querySelectorAll('.pane')].map(e => e.getBoundingClientRect());
         return {{ firstBottom: p[0].bottom, secondTop: p[1].top, firstLeft: p[0].left, secondLeft: p[1].left }}; }})()")).await;
     assert!(
-        v["secondTop"].as_f64() >= v["firstBottom"].as_f64(),
+        num(&v, "secondTop") >= num(&v, "firstBottom"),
         "stacked below 700 px: {v}"
     );
-    assert_eq!(v["firstLeft"], v["secondLeft"], "{v}");
+    assert_eq!(num(&v, "firstLeft"), num(&v, "secondLeft"), "{v}");
     screenshot(ctx, "demo-narrow.png").await;
     page.execute(SetDeviceMetricsOverrideParams::new(1280, 1000, 1.0, false))
         .await
@@ -453,7 +458,7 @@ async fn eval_report_renders_its_plots(ctx: &Ctx) {
         "the report's plots",
     )
     .await;
-    let v = eval(page, "({sizes: [...document.querySelectorAll('svg')].map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; }),
+    let v = read(page, "({sizes: [...document.querySelectorAll('svg')].map(s => { const r = s.getBoundingClientRect(); return [r.width, r.height]; }),
         marks: [...document.querySelectorAll('svg')].map(s => s.querySelectorAll('.mark').length),
         rows: document.querySelectorAll('tbody tr').length,
         answers: document.querySelectorAll('.probe .answer').length,
@@ -463,7 +468,7 @@ async fn eval_report_renders_its_plots(ctx: &Ctx) {
     assert_eq!(sizes.len(), 4, "{v}");
     for s in sizes {
         assert!(
-            s[0].as_f64() > Some(200.0) && s[1].as_f64() > Some(100.0),
+            s[0].as_f64().is_some_and(|w| w > 200.0) && s[1].as_f64().is_some_and(|h| h > 100.0),
             "{v}"
         );
     }
@@ -477,11 +482,8 @@ async fn eval_report_renders_its_plots(ctx: &Ctx) {
     assert_eq!(marks.len(), 4, "{v}");
     assert_eq!((marks[0], marks[2], marks[3]), (2, 6, 2), "{v}");
     assert!(marks[1] >= 10, "a voice tick per answer: {v}");
-    assert!(v["rows"].as_u64() >= Some(10), "{v}");
-    assert!(
-        v["answers"].as_u64() >= Some(2),
-        "the probes side by side: {v}"
-    );
+    assert!(num(&v, "rows") >= 10.0, "{v}");
+    assert!(num(&v, "answers") >= 2.0, "the probes side by side: {v}");
     assert_eq!(v["external"].as_u64(), Some(0), "self-contained: {v}");
     let labels = v["points"].as_array().expect("labels");
     assert!(

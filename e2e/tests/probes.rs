@@ -9,7 +9,7 @@
 mod common;
 
 use chromiumoxide::Page;
-use common::{Chromium, ROOT, Tally, eval, open, wait_for};
+use common::{Chromium, ROOT, Tally, eval, open, read, wait_for};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,7 +30,7 @@ struct Shown {
 }
 
 async fn pane(page: &Page, backend: &str) -> Shown {
-    let v = eval(
+    let v = read(
         page,
         &format!(
             "(() => {{ const p = {ROOT}.querySelector('.pane[data-backend={backend}]');
@@ -46,12 +46,10 @@ async fn pane(page: &Page, backend: &str) -> Shown {
         answer: answer.to_string(),
         sources: v["sources"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default(),
+            .unwrap_or_else(|| panic!("the {backend} pane's sources are a list: {v}"))
+            .iter()
+            .map(|s| s.as_str().expect("a link").to_string())
+            .collect(),
     }
 }
 

@@ -1,14 +1,16 @@
 //! End-to-end tests of the worker under `wrangler dev` (real workerd), against a real local model
 //! (llama.cpp serving SmolLM2 through both protocols) and the fault stand-in.
 //!
-//! One stack serves every check (starting workerd and a model takes seconds), so this file has its own
-//! small harness: `cargo test -p twin-e2e --test worker [-- NAME_FILTER]`. It prints one line per check
-//! and closes with `N passed, M failed`. Each check uses its own client IP, so the rate limit of one
-//! check never spills into another.
+//! One stack serves every check (starting workerd and a model takes seconds), started by the first
+//! check that runs; the checks run one at a time under `libtest-mimic`, so the usual test arguments
+//! work: `cargo test -p twin-e2e --test worker -- cors` (a filter), `-- --list`, `-- --exact NAME`.
+//! Each check uses its own client IP, so the rate limit of one check never spills into another.
 
+use libtest_mimic::{Arguments, Failed, Trial};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::{Arc, Mutex};
 use twin_e2e::{API_KEY, ChatRun, Client, Stack};
 use twin_index::coverage::NONE_BELOW;
 use twin_shared::Coverage;
@@ -21,10 +23,6 @@ mod history;
 type Check = fn(&Stack, &Client);
 
 fn main() {
-    let filter: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
     let checks: Vec<(&str, Check)> = vec![
         (
             "health_and_config_show_backends_and_probes_but_no_secrets",
@@ -109,47 +107,61 @@ fn main() {
             "ipv6_clients_are_limited_by_their_64",
             bounds::ipv6_clients_are_limited_by_their_64,
         ),
+        (
+            "a_spent_daily_budget_stops_that_backend_only",
+            bounds::a_spent_daily_budget_stops_that_backend_only,
+        ),
     ];
-    let started = std::time::Instant::now();
-    let stack = match Stack::start() {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("could not start the stack: {e}");
-            println!("0 passed, {} failed", checks.len());
-            std::process::exit(1);
-        }
+    let args = Arguments::from_args();
+    // One stack for every check, started by the first check that runs (none for `--list` or a filter
+    // that matches nothing), stopped before the summary.
+    let stack: Arc<Mutex<Option<Result<Stack, String>>>> = Arc::new(Mutex::new(None));
+    let trials = checks
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, check))| {
+            let stack = stack.clone();
+            Trial::test(name, move || {
+                let mut guard = stack.lock().map_err(|_| "the stack lock is poisoned")?;
+                let started = guard.get_or_insert_with(start_stack);
+                let stack = started
+                    .as_ref()
+                    .map_err(|e| format!("could not start the stack: {e}"))?;
+                let client = Client::new(&stack.url, &format!("198.51.100.{}", i + 1));
+                catch_unwind(AssertUnwindSafe(|| check(stack, &client)))
+                    .map_err(|panic| Failed::from(panic_message(&panic)))
+            })
+        })
+        .collect();
+    // The checks share one stack, and each its own client address: one at a time.
+    let args = Arguments {
+        test_threads: Some(1),
+        ..args
     };
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(stack.lock().map(|mut s| s.take()));
+    conclusion.exit();
+}
+
+fn start_stack() -> Result<Stack, String> {
+    let started = std::time::Instant::now();
+    let stack = Stack::start().map_err(|e| e.to_string())?;
     println!(
         "stack up in {:.1} s (wrangler dev {:.1} s) at {}",
         started.elapsed().as_secs_f64(),
         stack.startup.as_secs_f64(),
         stack.url
     );
-    let (mut passed, mut failed) = (0, 0);
-    for (i, (name, check)) in checks.iter().enumerate() {
-        if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let client = Client::new(&stack.url, &format!("198.51.100.{}", i + 1));
-        let t = std::time::Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| check(&stack, &client)));
-        let ms = t.elapsed().as_millis();
-        match result {
-            Ok(()) => {
-                passed += 1;
-                println!("test {name} ... ok ({ms} ms)");
-            }
-            Err(_) => {
-                failed += 1;
-                println!("test {name} ... FAILED ({ms} ms)");
-            }
-        }
-    }
-    drop(stack);
-    println!("{passed} passed, {failed} failed");
-    if failed > 0 {
-        std::process::exit(1);
-    }
+    Ok(stack)
+}
+
+/// The text of a panic, for the failure report.
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "the check panicked".into())
 }
 
 fn assert_stream_order(run: &ChatRun) {

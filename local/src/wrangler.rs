@@ -47,6 +47,11 @@ impl WranglerDev {
         for (name, value) in vars {
             cmd.arg("--var").arg(format!("{name}:{value}"));
         }
+        // Fresh local state (Durable Objects, rate limits) for every start: counts from an earlier run
+        // must not carry over.
+        let state = log.with_extension("state");
+        let _ = std::fs::remove_dir_all(&state);
+        cmd.arg("--persist-to").arg(&state);
         let env_file = log.with_extension("secrets.env");
         write_secrets(&env_file, secrets)?;
         cmd.arg("--env-file").arg(&env_file);

@@ -77,6 +77,8 @@ pub enum ErrorCode {
     GpuUnavailable,
     /// The request names a probe this worker does not have.
     UnknownProbe,
+    /// The backend has spent its daily token budget; it resets at midnight UTC (`retry_after_s`).
+    BudgetExhausted,
 }
 
 impl ErrorCode {
@@ -115,6 +117,7 @@ impl ErrorCode {
         ErrorCode::EmptyAnswer,
         ErrorCode::GpuUnavailable,
         ErrorCode::UnknownProbe,
+        ErrorCode::BudgetExhausted,
     ];
 
     /// The code as sent on the wire.
@@ -154,6 +157,7 @@ impl ErrorCode {
             EmptyAnswer => "empty_answer",
             GpuUnavailable => "gpu_unavailable",
             UnknownProbe => "unknown_probe",
+            BudgetExhausted => "budget_exhausted",
         }
     }
 
@@ -180,13 +184,14 @@ impl ErrorCode {
             RetrievalFailed => 500,
             UpstreamOverloaded | UpstreamError | UpstreamDropped | UpstreamProtocol
             | UpstreamAuth | UpstreamRejected | EmptyAnswer => 502,
-            NotConfigured | UpstreamUnavailable | GpuUnavailable => 503,
+            NotConfigured | UpstreamUnavailable | GpuUnavailable | BudgetExhausted => 503,
             UpstreamTimeout => 504,
         }
     }
 
     /// Whether asking again, unchanged, may work: true for the backend's passing troubles, false where
-    /// the same request will fail the same way.
+    /// the same request will fail the same way. (`budget_exhausted` passes, but only at the reset time
+    /// its `retry_after_s` gives.)
     pub fn retryable(self) -> bool {
         use ErrorCode::*;
         matches!(
@@ -200,6 +205,7 @@ impl ErrorCode {
                 | UpstreamProtocol
                 | EmptyAnswer
                 | GpuUnavailable
+                | BudgetExhausted
         )
     }
 }

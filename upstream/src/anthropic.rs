@@ -58,6 +58,15 @@ pub fn reply_text(reply: &Value) -> Option<&str> {
     reply["content"][0]["text"].as_str()
 }
 
+/// All the prompt's tokens: `input_tokens` leaves out those read from or written to the prompt cache
+/// (Anthropic, and llama-server when it reuses a cached prefix), which are still read and billed.
+fn prompt_tokens(usage: &Value) -> Option<u64> {
+    let uncached = usage["input_tokens"].as_u64()?;
+    let cached = usage["cache_read_input_tokens"].as_u64().unwrap_or(0)
+        + usage["cache_creation_input_tokens"].as_u64().unwrap_or(0);
+    Some(uncached + cached)
+}
+
 /// Interprets one event. Unknown and uninteresting events give an empty list.
 pub fn decode(event: &str, data: &str) -> Result<Vec<Upstream>, ProtocolError> {
     let known = matches!(
@@ -85,7 +94,7 @@ pub fn decode(event: &str, data: &str) -> Result<Vec<Upstream>, ProtocolError> {
         "message_start" => {
             let usage = &v["message"]["usage"];
             vec![Upstream::Usage {
-                input: usage["input_tokens"].as_u64(),
+                input: prompt_tokens(usage),
                 output: usage["output_tokens"].as_u64(),
             }]
         }
@@ -108,7 +117,7 @@ pub fn decode(event: &str, data: &str) -> Result<Vec<Upstream>, ProtocolError> {
             let usage = &v["usage"];
             if usage.is_object() {
                 out.push(Upstream::Usage {
-                    input: usage["input_tokens"].as_u64(),
+                    input: prompt_tokens(usage),
                     output: usage["output_tokens"].as_u64(),
                 });
             }
@@ -129,6 +138,26 @@ pub fn decode(event: &str, data: &str) -> Result<Vec<Upstream>, ProtocolError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cached_prompt_tokens_count_as_input() {
+        let start = r#"{"message":{"usage":{"input_tokens":1,"cache_read_input_tokens":300,"cache_creation_input_tokens":5,"output_tokens":0}}}"#;
+        assert_eq!(
+            decode("message_start", start).expect("decodes"),
+            [Upstream::Usage {
+                input: Some(306),
+                output: Some(0)
+            }]
+        );
+        let delta = r#"{"delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":9}}"#;
+        assert_eq!(
+            decode("message_delta", delta).expect("decodes")[1],
+            Upstream::Usage {
+                input: None,
+                output: Some(9)
+            }
+        );
+    }
 
     #[test]
     fn the_request_caches_the_system_prompt_and_sends_options_only_when_set() {

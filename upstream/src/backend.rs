@@ -74,6 +74,11 @@ pub struct Backend {
     /// stream that trickles forever is stopped.
     #[serde(default = "default_answer_deadline")]
     pub answer_deadline_s: u64,
+    /// The most tokens (input + output, as the backend reports them) its answers may use in a UTC day,
+    /// counted in the worker's `SPEND` Durable Object; past it the backend answers `budget_exhausted`
+    /// until midnight UTC. Unset: no cap.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_token_cap: Option<u64>,
 }
 
 fn default_max_tokens() -> u32 {
@@ -125,6 +130,7 @@ impl Backend {
             stop: Vec::new(),
             history_chars: default_history_chars(),
             answer_deadline_s: default_answer_deadline(),
+            daily_token_cap: None,
         }
     }
 

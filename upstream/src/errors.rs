@@ -145,6 +145,19 @@ pub fn did_not_wake(backend: &str, secs: u64) -> ChatEvent {
     )
 }
 
+/// The backend has used its daily token budget; it resets in `reset_s` seconds.
+pub fn budget_exhausted(backend: &str, reset_s: u64) -> ChatEvent {
+    let hours = reset_s.div_ceil(3600);
+    ChatEvent::error(
+        ErrorCode::BudgetExhausted,
+        format!(
+            "{backend} has answered all it can today; it is back in about {hours} hour{}",
+            if hours == 1 { "" } else { "s" }
+        ),
+        Some(reset_s),
+    )
+}
+
 /// The model ended its turn without any visible text.
 pub fn empty_answer(backend: &str) -> ChatEvent {
     ChatEvent::error(

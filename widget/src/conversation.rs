@@ -51,7 +51,7 @@ impl Turn {
             }
             ChatEvent::Error(e) => {
                 self.status = None;
-                // Only these two codes change the message; compared as strings (no parsing needed).
+                // Only these codes change what is shown; compared as strings (no parsing needed).
                 let code = e.code.as_str();
                 let message = match e.retry_after_s {
                     Some(s) if code == ErrorCode::RateLimited.as_str() => {
@@ -62,10 +62,9 @@ impl Turn {
                     }
                     _ => e.message,
                 };
-                self.failure = Some(Failure {
-                    message,
-                    retryable: e.retryable,
-                });
+                // A spent daily budget passes only at its reset: no "Try again" before then.
+                let retryable = e.retryable && code != ErrorCode::BudgetExhausted.as_str();
+                self.failure = Some(Failure { message, retryable });
             }
         }
     }

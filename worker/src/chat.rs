@@ -4,9 +4,11 @@
 
 use crate::config::{self, Backend, Config, credential};
 use crate::sink::{Signer, Sink};
-use crate::{call, clock, history, http, retrieval};
+use crate::spend::Budget;
+use crate::{call, clock, fetch, history, http, retrieval};
 use twin_shared::prompt::{Retrieved, user_turn_as};
 use twin_shared::{ChatEvent, ChatMessage, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
+use twin_upstream::errors;
 use worker::{Env, Headers, Request, Response, Result};
 
 /// Handles one chat request (method, origin and rate limit already checked).
@@ -79,22 +81,56 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
     let id = backend.id.clone();
     let signer: Signer = Box::new(move |text| answer_key.sign(&id, text));
     let (mut sink, body) = Sink::new(started, signer);
+    let env = env.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        answer(
-            &backend,
-            key.as_deref(),
-            &author,
-            &chat,
-            &history.turns,
-            &mut sink,
-        )
-        .await;
+        let Some(budget) = within_budget(&env, &backend, &mut sink).await else {
+            return;
+        };
+        let earlier = &history.turns;
+        answer(&backend, key.as_deref(), &author, &chat, earlier, &mut sink).await;
+        if let (Some(budget), Some(usage)) = (budget, sink.usage) {
+            let tokens = usage.input_tokens + usage.output_tokens;
+            if let Err(e) = budget.charge(tokens).await {
+                worker::console_error!("{}: {tokens} tokens not counted: {e}", backend.id);
+            }
+        }
     });
     let headers = Headers::new();
     headers.set("content-type", "text/event-stream; charset=utf-8")?;
     headers.set("cache-control", "no-cache, no-transform")?;
     headers.set("x-content-type-options", "nosniff")?;
     Ok(Response::from_stream(body)?.with_headers(headers))
+}
+
+/// Today's budget of a capped backend (`Some(None)` for one without a cap), or `None` after telling
+/// the reader why it will not answer: its budget is spent, or cannot be read (failing closed, since
+/// the cap exists to protect the author's bill).
+async fn within_budget(env: &Env, backend: &Backend, sink: &mut Sink) -> Option<Option<Budget>> {
+    let Some(cap) = backend.daily_token_cap else {
+        return Some(None);
+    };
+    let unreadable = |sink: &mut Sink, e: worker::Error| {
+        let message = format!(
+            "{} cannot count its spending right now; the site's owner has been told in the log",
+            backend.label
+        );
+        let event = ChatEvent::error(ErrorCode::NotConfigured, message, None);
+        fetch::fail(sink, event, &format!("spend counter: {e}"));
+        None
+    };
+    let budget = match Budget::today(env, &backend.id, cap) {
+        Ok(b) => b,
+        Err(e) => return unreadable(sink, e),
+    };
+    match budget.spent().await {
+        Ok(spent) if spent >= budget.cap => {
+            let event = errors::budget_exhausted(&backend.label, budget.reset_s);
+            fetch::fail(sink, event, &format!("{spent} of {cap} tokens used today"));
+            None
+        }
+        Ok(_) => Some(Some(budget)),
+        Err(e) => unreadable(sink, e),
+    }
 }
 
 /// The reader's question before the newest one, if the conversation has one.

@@ -17,6 +17,7 @@ mod route_table;
 mod routes;
 mod signature;
 mod sink;
+mod spend;
 
 use config::Config;
 use route_table::{Handler, Lookup};

@@ -21,6 +21,8 @@ pub struct Sink {
     pub ttft_ms: Option<u64>,
     /// The answer's text as sent so far.
     text: String,
+    /// The usage its `done` reported, once sent.
+    pub usage: Option<twin_shared::Usage>,
     signer: Signer,
 }
 
@@ -37,6 +39,7 @@ impl Sink {
                 started,
                 ttft_ms: None,
                 text: String::new(),
+                usage: None,
                 signer,
             },
             rx,
@@ -50,6 +53,9 @@ impl Sink {
 
     /// Sends an event; false when the reader has gone (or has left [`MAX_QUEUED_FRAMES`] unread).
     pub fn send(&mut self, event: &ChatEvent) -> bool {
+        if let ChatEvent::Done(done) = event {
+            self.usage = Some(done.usage);
+        }
         if let ChatEvent::Delta { text } = event {
             if self.ttft_ms.is_none() {
                 self.ttft_ms = Some(clock::since(self.started));

@@ -112,6 +112,30 @@ impl Chromium {
 }
 
 /// Evaluates `js` in the page; panics (failing the check) if it throws.
+/// The value of `js`, which must be there: a result that is `undefined` or `null` (a failed lookup)
+/// fails the check instead of comparing as a missing value.
+pub async fn read(page: &Page, js: &str) -> Value {
+    let v = eval(page, js).await;
+    assert!(!v.is_null(), "{js} gave no value");
+    v
+}
+
+/// `v[key]` as a number; a missing or non-numeric field fails the check.
+pub fn num(v: &Value, key: &str) -> f64 {
+    v[key]
+        .as_f64()
+        .unwrap_or_else(|| panic!("no number {key} in {v}"))
+}
+
+/// `v[key]` as a string; a missing or non-string field fails the check.
+pub fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no string {key} in {v}"))
+}
+
+/// Runs `js` and returns its value (`Null` for a statement without one, such as a click). Checks that
+/// read a value use [`read`], [`num`] and [`text`], which fail when it is missing.
 pub async fn eval(page: &Page, js: &str) -> Value {
     match page.evaluate(js).await {
         Ok(r) => r.into_value::<Value>().unwrap_or(Value::Null),

@@ -208,3 +208,37 @@ pub fn ipv6_clients_are_limited_by_their_64(_: &Stack, c: &Client) {
     let neighbour = Client::new(&c.base, "2001:db8:77:2::1");
     assert_eq!(neighbour.get_json("/api/search?q=salt").0, 200);
 }
+
+/// A backend past its daily token budget (100 here) answers `budget_exhausted` until midnight UTC, and
+/// the other backends keep answering.
+pub fn a_spent_daily_budget_stops_that_backend_only(_: &Stack, c: &Client) {
+    let first = c.ask("capped", "What is in the shed?");
+    let done = first
+        .done()
+        .unwrap_or_else(|| panic!("the first answer is within budget: {:?}", first.names()));
+    let used = done.usage.input_tokens + done.usage.output_tokens;
+    assert!(used >= 100, "one answer spends the budget: {used} tokens");
+    let run = c.ask("capped", "And the garden?");
+    let e = run
+        .error()
+        .unwrap_or_else(|| panic!("budget_exhausted: {:?}", run.names()));
+    assert_eq!(
+        (e.code.as_str(), e.retryable),
+        ("budget_exhausted", true),
+        "{e:?}"
+    );
+    let reset = e.retry_after_s.expect("the reset time");
+    assert!((1..=86_400).contains(&reset), "{reset}");
+    assert!(e.message.contains("hour"), "{}", e.message);
+    assert!(
+        !run.names().contains(&"delta"),
+        "nothing is asked upstream: {:?}",
+        run.names()
+    );
+    let other = c.ask("echo", "Still there?");
+    assert!(
+        other.done().is_some(),
+        "another backend answers: {:?}",
+        other.names()
+    );
+}
