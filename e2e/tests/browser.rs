@@ -2,17 +2,17 @@
 //! against the running demo stack (a real local model for `rag`, the stand-in playing a slow-waking GPU
 //! for `tuned`, the worker under wrangler dev). Needs the widget built (`scripts/build-widget.sh`).
 //!
-//! Own harness like `worker.rs`: one stack and one browser for every check; closes with
-//! `N passed, M failed`. Saves screenshots under `build/screenshots/`.
+//! One stack and one browser for every check, started by the first check that runs
+//! (`common/harness.rs`, under `libtest-mimic`: `-- NAME_FILTER`, `-- --list`). Saves screenshots under
+//! `build/screenshots/`.
 
 mod common;
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
-use common::{Chromium, ROOT, Tally, eval, num, open, read, text, wait_for};
+use common::{ROOT, eval, num, open, read, text, wait_for};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use twin_e2e::Stack;
 use twin_local::demo::{Demo, DemoOptions};
@@ -571,39 +571,26 @@ fn main() {
         site_root: Some(site),
         ..Default::default()
     };
-    let demo = common::start_demo(&root, &opts);
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let tally = rt.block_on(async move {
-        let chromium = Chromium::launch().await;
-        let ctx = Arc::new(Ctx {
-            demo,
-            page: chromium.page.clone(),
+    let setup: common::harness::Setup<Ctx> = Box::new(move |page| {
+        Ok(Ctx {
+            demo: common::start_demo(&root, &opts)?,
+            page,
             shots,
-        });
-        let mut tally = Tally::default();
-        macro_rules! check {
-            ($name:ident) => {{
-                let c = ctx.clone();
-                tally
-                    .check(stringify!($name), async move { $name(&c).await })
-                    .await;
-            }};
-        }
-        check!(loads_with_two_panes_and_probes);
-        check!(blog_css_does_not_reach_the_widget);
-        check!(knowledge_probe_streams_into_both_panes);
-        check!(keyboard_enter_sends_and_escape_stops);
-        check!(an_uncovered_question_says_so);
-        check!(an_overlong_question_says_to_shorten_it);
-        check!(follow_ups_after_a_long_answer_work);
-        check!(error_shows_a_message_and_retry_works);
-        check!(narrow_window_stacks_the_panes);
-        check!(eval_report_renders_its_plots);
-        tally.no_console_errors(chromium.errors());
-        chromium.close().await;
-        // Stop the demo stack (models, wrangler dev, the site) before reporting.
-        drop(ctx);
-        tally
+        })
     });
-    tally.finish();
+    common::harness::run(
+        setup,
+        vec![
+            check!(loads_with_two_panes_and_probes),
+            check!(blog_css_does_not_reach_the_widget),
+            check!(knowledge_probe_streams_into_both_panes),
+            check!(keyboard_enter_sends_and_escape_stops),
+            check!(an_uncovered_question_says_so),
+            check!(an_overlong_question_says_to_shorten_it),
+            check!(follow_ups_after_a_long_answer_work),
+            check!(error_shows_a_message_and_retry_works),
+            check!(narrow_window_stacks_the_panes),
+            check!(eval_report_renders_its_plots),
+        ],
+    );
 }

@@ -9,9 +9,8 @@
 mod common;
 
 use chromiumoxide::Page;
-use common::{Chromium, ROOT, Tally, eval, open, read, wait_for};
+use common::{ROOT, eval, open, read, wait_for};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 use twin_e2e::Stack;
 use twin_local::Model;
@@ -133,40 +132,33 @@ fn main() {
         gpu_lora: Some(lora),
         ..Default::default()
     };
-    let demo = common::start_demo(&root, &opts);
-    for line in &demo.answering {
-        println!("  {line}");
-    }
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let tally = rt.block_on(async move {
-        let chromium = Chromium::launch().await;
-        let ctx = Arc::new(Ctx {
-            demo,
-            page: chromium.page.clone(),
-            shots,
-        });
-        open(&ctx.page, &ctx.demo.page_url).await;
-        let mut tally = Tally::default();
-        for (id, links) in [
-            ("knowledge", Some("/posts/driftwood-salt-air/")),
-            (
-                "thin",
-                Some("linkedin.com/feed/update/urn:li:share:7051234568000989"),
-            ),
-            ("voice", None),
-        ] {
-            let c = ctx.clone();
-            tally
-                .check(
-                    &format!("probe_{id}"),
-                    async move { probe(&c, id, links).await },
-                )
-                .await;
+    let setup: common::harness::Setup<Ctx> = Box::new(move |page| {
+        let demo = common::start_demo(&root, &opts)?;
+        for line in &demo.answering {
+            println!("  {line}");
         }
-        tally.no_console_errors(chromium.errors());
-        chromium.close().await;
-        drop(ctx);
-        tally
+        Ok(Ctx { demo, page, shots })
     });
-    tally.finish();
+    common::harness::run(
+        setup,
+        vec![
+            check!(probe_knowledge),
+            check!(probe_thin),
+            check!(probe_voice),
+        ],
+    );
+}
+
+async fn probe_knowledge(ctx: &Ctx) {
+    open(&ctx.page, &ctx.demo.page_url).await;
+    probe(ctx, "knowledge", Some("/posts/driftwood-salt-air/")).await;
+}
+
+async fn probe_thin(ctx: &Ctx) {
+    let links = "linkedin.com/feed/update/urn:li:share:7051234568000989";
+    probe(ctx, "thin", Some(links)).await;
+}
+
+async fn probe_voice(ctx: &Ctx) {
+    probe(ctx, "voice", None).await;
 }

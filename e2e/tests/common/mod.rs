@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod harness;
+
 use chromiumoxide::Page;
 use chromiumoxide::browser::{Browser, BrowserConfig};
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
@@ -221,56 +223,12 @@ pub fn setup_failed(why: impl std::fmt::Display) -> ! {
     std::process::exit(1);
 }
 
-/// Starts the demo stack with `opts`, or ends the binary naming why it could not.
-pub fn start_demo(root: &Path, opts: &twin_local::demo::DemoOptions) -> twin_local::demo::Demo {
+/// Starts the demo stack with `opts`, naming why it could not.
+pub fn start_demo(
+    root: &Path,
+    opts: &twin_local::demo::DemoOptions,
+) -> Result<twin_local::demo::Demo, String> {
     twin_local::demo::Demo::start(root, opts)
-        .unwrap_or_else(|e| setup_failed(format!("could not start the demo stack: {e}")))
+        .map_err(|e| format!("could not start the demo stack: {e}"))
 }
 
-/// Counts passed and failed checks, one line each, the way libtest prints them.
-#[derive(Default)]
-pub struct Tally {
-    pub passed: usize,
-    pub failed: usize,
-}
-
-impl Tally {
-    /// Runs one check in its own task (a panic fails it, not the binary) and prints its line.
-    pub async fn check<F>(&mut self, name: &str, check: F)
-    where
-        F: std::future::Future<Output = ()> + Send + 'static,
-    {
-        let t = Instant::now();
-        let r = tokio::spawn(check).await;
-        let ms = t.elapsed().as_millis();
-        match r {
-            Ok(()) => {
-                self.passed += 1;
-                println!("test {name} ... ok ({ms} ms)");
-            }
-            Err(_) => {
-                self.failed += 1;
-                println!("test {name} ... FAILED ({ms} ms)");
-            }
-        }
-    }
-
-    /// Records the page's console errors as one more check.
-    pub fn no_console_errors(&mut self, errors: Vec<String>) {
-        if errors.is_empty() {
-            self.passed += 1;
-            println!("test no_console_errors ... ok");
-        } else {
-            self.failed += 1;
-            println!("test no_console_errors ... FAILED: {errors:?}");
-        }
-    }
-
-    /// Prints `N passed, M failed` and exits non-zero on a failure.
-    pub fn finish(self) {
-        println!("{} passed, {} failed", self.passed, self.failed);
-        if self.failed > 0 {
-            std::process::exit(1);
-        }
-    }
-}
