@@ -186,3 +186,38 @@ fn dataset_refuses_malformed_content_and_writes_jsonl_for_good_content() {
     assert!(!ok);
     assert!(err.contains("--llm-url"), "{err}");
 }
+
+/// The committed tiny adapter (`finetune/adapter/`) was trained on the dataset today's content and
+/// prompts give: rebuilding it the way `scripts/finetune-tiny.sh` does must give the same file, byte for
+/// byte. A change to the content, the persona or the prompt code that detaches the adapter fails here.
+#[test]
+fn the_committed_adapter_matches_the_dataset_built_today() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let t = tempfile::tempdir().expect("tempdir");
+    let out = t.path().join("dataset-tiny");
+    let (ok, _, err) = twin(
+        &[
+            "dataset",
+            "--brief-system",
+            "--strategies",
+            "voice,refusals",
+            "--out",
+            out.to_str().expect("utf8"),
+        ],
+        &root,
+    );
+    assert!(ok, "{err}");
+    let built = std::fs::read_to_string(out.join("train.sha256")).expect("train.sha256");
+    let committed = std::fs::read_to_string(root.join("finetune/adapter/dataset.sha256"))
+        .expect("finetune/adapter/dataset.sha256");
+    let hash = |s: &str| s.split_whitespace().next().map(str::to_string);
+    assert!(
+        hash(&committed).is_some_and(|h| h.len() == 64),
+        "{committed}"
+    );
+    assert_eq!(
+        hash(&built),
+        hash(&committed),
+        "the dataset changed since the adapter was trained: run scripts/finetune-tiny.sh"
+    );
+}

@@ -128,6 +128,23 @@ impl Client {
         self.chat(self.request(reqwest::Method::POST, "/api/chat").json(&body))
     }
 
+    /// Sends a prepared chat request, reads its stream until the first `delta`, and leaves (drops the
+    /// connection), as a reader closing the page mid-answer does. True if a `delta` came.
+    pub fn leave_after_first_delta(&self, rb: reqwest::RequestBuilder) -> bool {
+        self.rt.block_on(async {
+            let Ok(r) = rb.send().await else {
+                return false;
+            };
+            let mut events = sse_events(r.bytes_stream());
+            while let Some(Ok(ev)) = events.next().await {
+                if ev.event == "delta" {
+                    return true;
+                }
+            }
+            false
+        })
+    }
+
     /// Sends a prepared chat request and reads the whole event stream.
     pub fn chat(&self, rb: reqwest::RequestBuilder) -> ChatRun {
         self.rt.block_on(async {

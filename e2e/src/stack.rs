@@ -146,6 +146,12 @@ impl Stack {
                 daily_token_cap: Some(100),
                 ..keyed(b)
             }),
+            // The same budget, with an answer slow enough to leave in the middle of.
+            backend("capped-slow", a, &fault("trickle"), |b| Backend {
+                daily_token_cap: Some(100),
+                max_tokens: 600,
+                ..keyed(b)
+            }),
             // Answers of 600 words, for long conversations.
             backend("long", a, &fault("answer-long"), |b| Backend {
                 max_tokens: 600,

@@ -155,10 +155,12 @@ async fn probe_knowledge(ctx: &Ctx) {
 }
 
 async fn probe_thin(ctx: &Ctx) {
+    open(&ctx.page, &ctx.demo.page_url).await;
     let links = "linkedin.com/feed/update/urn:li:share:7051234568000989";
     probe(ctx, "thin", Some(links)).await;
 }
 
 async fn probe_voice(ctx: &Ctx) {
+    open(&ctx.page, &ctx.demo.page_url).await;
     probe(ctx, "voice", None).await;
 }

@@ -111,6 +111,10 @@ fn main() {
             "a_spent_daily_budget_stops_that_backend_only",
             bounds::a_spent_daily_budget_stops_that_backend_only,
         ),
+        (
+            "a_broken_configuration_names_nothing_secret",
+            bounds::a_broken_configuration_names_nothing_secret,
+        ),
     ];
     let args = Arguments::from_args();
     // One stack for every check, started by the first check that runs (none for `--list` or a filter
@@ -353,11 +357,17 @@ fn tuned_with_retrieval(_: &Stack, c: &Client) {
     assert!(run.done().is_some());
 }
 
-fn follow_up(_: &Stack, c: &Client) {
+fn follow_up(stack: &Stack, c: &Client) {
+    let first = "Tell me about Gerald. FOLLOWUP-1";
+    let answered = c.ask("echo", first);
+    let signature = answered
+        .done()
+        .and_then(|d| d.signature.clone())
+        .expect("a signed answer");
     let body = json!({"backend": "echo", "messages": [
-        {"role": "user", "content": "Tell me about Gerald."},
-        {"role": "assistant", "content": "Gerald is my sourdough starter."},
-        {"role": "user", "content": "How old is he?"}]});
+        {"role": "user", "content": first},
+        {"role": "assistant", "content": answered.text(), "signature": signature},
+        {"role": "user", "content": "How old is he? FOLLOWUP-2"}]});
     let run = c.chat(c.request(Method::POST, "/api/chat").json(&body));
     assert_eq!(run.status, 200, "{:?}", run.body);
     assert!(
@@ -366,6 +376,21 @@ fn follow_up(_: &Stack, c: &Client) {
         run.text()
     );
     assert!(run.done().is_some());
+    let sent = stack
+        .stand_in
+        .received()
+        .into_iter()
+        .rev()
+        .find(|b| b.to_string().contains("FOLLOWUP-2"))
+        .expect("the follow-up reached the stand-in");
+    let messages = sent["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 3, "{sent}");
+    assert_eq!(messages[1]["role"], "assistant");
+    assert_eq!(
+        messages[1]["content"].as_str(),
+        Some(answered.text().as_str()),
+        "the earlier answer went to the model: {sent}"
+    );
 }
 
 /// The echo stand-in returns the first 80 characters of the reader's turn as the model got it (newlines
@@ -438,10 +463,17 @@ fn coverage(_: &Stack, c: &Client) {
     assert!(run.text().contains(THIN), "{}", run.text());
     // A follow-up that points back is judged with the previous question; one that names its own
     // subject is judged alone, mid-conversation too.
+    // The earlier answer is the worker's own, signed: an unsigned one is dropped with its question.
+    let first = "How did you stop the salt air wrecking the weather station?";
+    let answered = c.ask("echo-rag", first);
+    let signature = answered
+        .done()
+        .and_then(|d| d.signature.clone())
+        .expect("a signed answer");
     let conversation = |last: &str| {
         json!({"backend": "echo-rag", "messages": [
-            {"role": "user", "content": "How did you stop the salt air wrecking the weather station?"},
-            {"role": "assistant", "content": "Conformal coating and a vented box."},
+            {"role": "user", "content": first},
+            {"role": "assistant", "content": answered.text(), "signature": signature},
             {"role": "user", "content": last}]})
     };
     let q = "And then?";

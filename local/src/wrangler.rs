@@ -16,19 +16,39 @@ pub struct WranglerDev {
     pub url: String,
     /// From spawn to a healthy `/api/health`.
     pub startup: Duration,
+    /// The secrets file, removed on drop.
+    env_file: std::path::PathBuf,
     _process: ManagedProcess,
+}
+
+impl Drop for WranglerDev {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.env_file);
+    }
 }
 
 impl WranglerDev {
     /// Starts `wrangler dev --local` in `worker_dir` with `vars` (`--var NAME:VALUE`) and `secrets`,
     /// logging to `log`. Secrets never go on the command line (any local user can read it in `/proc`):
-    /// they are written to an env file beside the log, readable by its owner only, and passed with
-    /// `--env-file`.
+    /// they are written to an env file beside the log, readable by its owner only, passed with
+    /// `--env-file` and removed when this is dropped.
     pub fn start(
         worker_dir: &Path,
         vars: &[(&str, String)],
         secrets: &[(&str, String)],
         log: &Path,
+    ) -> Result<WranglerDev, LocalError> {
+        Self::start_until(worker_dir, vars, secrets, log, 200)
+    }
+
+    /// [`WranglerDev::start`], ready when `/api/health` answers `ready_status` (a test of a broken
+    /// configuration waits for its 503).
+    pub fn start_until(
+        worker_dir: &Path,
+        vars: &[(&str, String)],
+        secrets: &[(&str, String)],
+        log: &Path,
+        ready_status: u16,
     ) -> Result<WranglerDev, LocalError> {
         let port = free_port()?;
         let mut cmd = Command::new("npx");
@@ -61,10 +81,17 @@ impl WranglerDev {
             "waiting for wrangler dev on port {port} (builds the worker when needed; log {})",
             log.display()
         );
-        process.wait_until(READY, || get_status(port, "/api/health") == Some(200))?;
+        let ready = process.wait_until(READY, || {
+            get_status(port, "/api/health") == Some(ready_status)
+        });
+        if let Err(e) = ready {
+            let _ = std::fs::remove_file(&env_file);
+            return Err(e);
+        }
         Ok(WranglerDev {
             url: format!("http://127.0.0.1:{port}"),
             startup: started.elapsed(),
+            env_file,
             _process: process,
         })
     }

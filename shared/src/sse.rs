@@ -1,7 +1,7 @@
 //! SSE framing, done by the maintained `eventsource-stream` crate: the one framer for twin's own stream
 //! (read by the widget, the eval and the tests) and for the upstream model streams (read by the worker).
-//! [`bounded_lines`] caps how much a line may grow before it ends, so a peer that never sends a line
-//! break cannot make the reader buffer without limit.
+//! [`bounded_lines`] caps how long a line and an event may grow, so a peer that never ends one cannot
+//! make the reader (which keeps an event whole until its blank line) buffer without limit.
 
 use futures_core::Stream;
 use std::pin::Pin;
@@ -11,6 +11,8 @@ pub use eventsource_stream::{Event as SseEvent, EventStreamError};
 
 /// The longest SSE line [`bounded_lines`] lets through: far above any event twin or a model API sends.
 pub const MAX_LINE_BYTES: usize = 256 * 1024;
+/// The longest SSE event (its lines up to the blank line) [`bounded_lines`] lets through.
+pub const MAX_EVENT_BYTES: usize = 1024 * 1024;
 
 /// Frames a byte stream into SSE events.
 pub fn sse_events<S, B, E>(bytes: S) -> eventsource_stream::EventStream<S>
@@ -21,13 +23,16 @@ where
     eventsource_stream::Eventsource::eventsource(bytes)
 }
 
-/// A line of a byte stream ran past [`MAX_LINE_BYTES`].
+/// A line ran past [`MAX_LINE_BYTES`] or an event past [`MAX_EVENT_BYTES`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("an SSE line ran past {MAX_LINE_BYTES} bytes without a line break")]
+#[error(
+    "an SSE line ran past {MAX_LINE_BYTES} bytes, or an event past {MAX_EVENT_BYTES}, without ending"
+)]
 pub struct LineTooLong;
 
-/// `bytes` with every line capped at [`MAX_LINE_BYTES`]: a longer one ends the stream with
-/// `too_long()` (the caller's error for [`LineTooLong`]). Frame the result with [`sse_events`].
+/// `bytes` with every line capped at [`MAX_LINE_BYTES`] and every event at [`MAX_EVENT_BYTES`]: a
+/// longer one ends the stream with `too_long()` (the caller's error for [`LineTooLong`]). Frame the
+/// result with [`sse_events`].
 pub fn bounded_lines<S, B, E>(bytes: S, too_long: fn(LineTooLong) -> E) -> BoundedLines<S, E>
 where
     S: Stream<Item = Result<B, E>>,
@@ -36,6 +41,8 @@ where
     BoundedLines {
         inner: bytes,
         line: 0,
+        event: 0,
+        after_cr: false,
         too_long,
         failed: false,
     }
@@ -46,6 +53,10 @@ pub struct BoundedLines<S, E> {
     inner: S,
     /// Bytes since the last line break.
     line: usize,
+    /// Bytes since the last blank line.
+    event: usize,
+    /// The last byte was a CR (a LF after it ends the same line).
+    after_cr: bool,
     too_long: fn(LineTooLong) -> E,
     failed: bool,
 }
@@ -63,14 +74,26 @@ where
         }
         match Pin::new(&mut self.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
-                let bytes = chunk.as_ref();
-                self.line = match bytes.iter().rposition(|b| *b == b'\n' || *b == b'\r') {
-                    Some(i) => bytes.len() - i - 1,
-                    None => self.line + bytes.len(),
-                };
-                if self.line > MAX_LINE_BYTES {
-                    self.failed = true;
-                    return Poll::Ready(Some(Err((self.too_long)(LineTooLong))));
+                let this = &mut *self;
+                for &b in chunk.as_ref() {
+                    let crlf = b == b'\n' && this.after_cr;
+                    this.after_cr = b == b'\r';
+                    if crlf {
+                        continue;
+                    }
+                    if b == b'\n' || b == b'\r' {
+                        if this.line == 0 {
+                            this.event = 0;
+                        }
+                        this.line = 0;
+                    } else {
+                        this.line += 1;
+                        this.event += 1;
+                    }
+                    if this.line > MAX_LINE_BYTES || this.event > MAX_EVENT_BYTES {
+                        this.failed = true;
+                        return Poll::Ready(Some(Err((this.too_long)(LineTooLong))));
+                    }
                 }
                 Poll::Ready(Some(Ok(chunk)))
             }
@@ -111,7 +134,7 @@ mod tests {
     }
 
     #[test]
-    fn a_line_without_end_is_cut_off_and_broken_lines_pass() {
+    fn a_line_or_event_without_end_is_cut_off_and_ended_ones_pass() {
         let half = vec![b'a'; MAX_LINE_BYTES / 2 + 1];
         let mut ended = half.clone();
         ended.push(b'\n');
@@ -120,12 +143,32 @@ mod tests {
             vec![Ok(MAX_LINE_BYTES / 2 + 2); 3],
             "lines that end are fine however many"
         );
-        let out = lines(vec![half.clone(), half.clone(), half]);
+        let out = lines(vec![half.clone(), half.clone(), half.clone()]);
         assert_eq!(out[0], Ok(MAX_LINE_BYTES / 2 + 1));
         assert!(
-            matches!(&out[1], Err(e) if e.contains("without a line break")),
+            matches!(&out[1], Err(e) if e.contains("without ending")),
             "{out:?}"
         );
         assert_eq!(out.len(), 2, "nothing after the error");
+        // A long line whose end comes in a later chunk, after more than the limit, is caught.
+        let mut tail = vec![b'a'; MAX_LINE_BYTES / 2];
+        tail.push(b'\n');
+        let out = lines(vec![half.clone(), half, tail]);
+        assert!(out[1].is_err(), "{out:?}");
+        // Short lines that never make a blank line still end the stream past the event limit.
+        let line = b"data: x\r\n".to_vec();
+        let many = vec![line; MAX_EVENT_BYTES / 7 + 1];
+        assert!(
+            lines(many.clone()).last().is_some_and(Result::is_err),
+            "an endless event"
+        );
+        // With a blank line now and then, they are events of their own.
+        let mut separated = many;
+        for (i, l) in separated.iter_mut().enumerate() {
+            if i % 100 == 0 {
+                l.extend_from_slice(b"\r\n");
+            }
+        }
+        assert!(lines(separated).iter().all(Result::is_ok));
     }
 }

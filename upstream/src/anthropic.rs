@@ -62,9 +62,9 @@ pub fn reply_text(reply: &Value) -> Option<&str> {
 /// (Anthropic, and llama-server when it reuses a cached prefix), which are still read and billed.
 fn prompt_tokens(usage: &Value) -> Option<u64> {
     let uncached = usage["input_tokens"].as_u64()?;
-    let cached = usage["cache_read_input_tokens"].as_u64().unwrap_or(0)
-        + usage["cache_creation_input_tokens"].as_u64().unwrap_or(0);
-    Some(uncached + cached)
+    let read = usage["cache_read_input_tokens"].as_u64().unwrap_or(0);
+    let written = usage["cache_creation_input_tokens"].as_u64().unwrap_or(0);
+    Some(uncached.saturating_add(read).saturating_add(written))
 }
 
 /// Interprets one event. Unknown and uninteresting events give an empty list.

@@ -3,11 +3,12 @@
 //! that, failures are `error` events.
 
 use crate::config::{self, Backend, Config, credential};
+use crate::history::History;
 use crate::sink::{Signer, Sink};
-use crate::spend::Budget;
+use crate::spend::{Budget, Reserved};
 use crate::{call, clock, fetch, history, http, retrieval};
 use twin_shared::prompt::{Retrieved, user_turn_as};
-use twin_shared::{ChatEvent, ChatMessage, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
+use twin_shared::{ChatEvent, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
 use twin_upstream::errors;
 use worker::{Env, Headers, Request, Response, Result};
 
@@ -24,11 +25,12 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
             "send the chat request as application/json",
         );
     }
-    let Some(bytes) = http::read_capped(&mut req, MAX_BODY_BYTES).await? else {
-        return http::refuse(
-            ErrorCode::BodyTooLarge,
-            format!("the body is over {MAX_BODY_BYTES} bytes"),
-        );
+    let bytes = match http::read_capped(&mut req, MAX_BODY_BYTES)
+        .await?
+        .or_refuse(MAX_BODY_BYTES)
+    {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
     };
     let chat = match ChatRequest::parse(&bytes) {
         Ok(c) => c,
@@ -65,10 +67,12 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
     let backend = backend.clone();
     let author = config.author.clone();
     let answer_key = config::answer_key(env);
+    let now_s = (clock::now_ms() / 1000.0) as u64;
     let history = history::prepare(
         &chat.messages[..chat.messages.len() - 1],
         &backend,
-        &answer_key,
+        answer_key.as_ref(),
+        now_s,
     );
     if history.unsigned > 0 || history.over_budget > 0 {
         worker::console_log!(
@@ -78,22 +82,24 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
             history.over_budget
         );
     }
-    let id = backend.id.clone();
-    let signer: Signer = Box::new(move |text| answer_key.sign(&id, text));
+    let (id, question) = (backend.id.clone(), chat.question().to_string());
+    let signer: Signer = Box::new(move |text| {
+        let now_s = (clock::now_ms() / 1000.0) as u64;
+        answer_key
+            .as_ref()
+            .map(|k| k.sign(&id, &question, text, now_s))
+    });
     let (mut sink, body) = Sink::new(started, signer);
     let env = env.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let Some(budget) = within_budget(&env, &backend, &mut sink).await else {
-            return;
+        let asked = Asked {
+            backend: &backend,
+            key: key.as_deref(),
+            author: &author,
+            chat: &chat,
+            history: &history,
         };
-        let earlier = &history.turns;
-        answer(&backend, key.as_deref(), &author, &chat, earlier, &mut sink).await;
-        if let (Some(budget), Some(usage)) = (budget, sink.usage) {
-            let tokens = usage.input_tokens + usage.output_tokens;
-            if let Err(e) = budget.charge(tokens).await {
-                worker::console_error!("{}: {tokens} tokens not counted: {e}", backend.id);
-            }
-        }
+        answer(&env, asked, &mut sink).await;
     });
     let headers = Headers::new();
     headers.set("content-type", "text/event-stream; charset=utf-8")?;
@@ -102,10 +108,16 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
     Ok(Response::from_stream(body)?.with_headers(headers))
 }
 
-/// Today's budget of a capped backend (`Some(None)` for one without a cap), or `None` after telling
-/// the reader why it will not answer: its budget is spent, or cannot be read (failing closed, since
-/// the cap exists to protect the author's bill).
-async fn within_budget(env: &Env, backend: &Backend, sink: &mut Sink) -> Option<Option<Budget>> {
+/// Reserves `estimate` tokens of a capped backend's budget for today (`Some(None)` for a backend
+/// without a cap), or `None` after telling the reader why it will not answer: its budget is spent, or
+/// cannot be read (failing closed, since the cap exists to protect the author's bill). The reservation
+/// is made in one Durable Object request, so answers asked at the same moment cannot all pass.
+async fn reserve(
+    env: &Env,
+    backend: &Backend,
+    estimate: u64,
+    sink: &mut Sink,
+) -> Option<Option<Budget>> {
     let Some(cap) = backend.daily_token_cap else {
         return Some(None);
     };
@@ -122,42 +134,41 @@ async fn within_budget(env: &Env, backend: &Backend, sink: &mut Sink) -> Option<
         Ok(b) => b,
         Err(e) => return unreadable(sink, e),
     };
-    match budget.spent().await {
-        Ok(spent) if spent >= budget.cap => {
+    match budget.reserve(estimate).await {
+        Ok(Reserved::Granted) => Some(Some(budget)),
+        Ok(Reserved::Spent(spent)) => {
             let event = errors::budget_exhausted(&backend.label, budget.reset_s);
             fetch::fail(sink, event, &format!("{spent} of {cap} tokens used today"));
             None
         }
-        Ok(_) => Some(Some(budget)),
         Err(e) => unreadable(sink, e),
     }
 }
 
-/// The reader's question before the newest one, if the conversation has one.
-fn previous_question(chat: &ChatRequest) -> Option<&str> {
-    chat.messages
-        .iter()
-        .rev()
-        .skip(1)
-        .find(|m| m.role == twin_shared::Role::User)
-        .map(|m| m.content.as_str())
+/// One question to answer: the backend, its key, and the conversation.
+struct Asked<'a> {
+    backend: &'a Backend,
+    key: Option<&'a str>,
+    author: &'a str,
+    chat: &'a ChatRequest,
+    history: &'a History,
 }
 
-/// Produces the whole event stream for one question, asked after the `earlier` turns.
-async fn answer(
-    backend: &Backend,
-    key: Option<&str>,
-    author: &str,
-    chat: &ChatRequest,
-    earlier: &[ChatMessage],
-    sink: &mut Sink,
-) {
+/// Produces the whole event stream for one question, within the backend's daily budget.
+async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink) {
+    let Asked {
+        backend,
+        key,
+        author,
+        chat,
+        history,
+    } = asked;
     let passages = if backend.retrieval {
         match retrieval::judged(chat.question(), backend.passages).and_then(|(hits, levels)| {
             // A follow-up that points back ("how long did that take?") is judged, and searched, with
             // the reader's previous question; one that names its own subject is judged alone.
             let nothing = levels.iter().all(|l| *l == Coverage::None);
-            match previous_question(chat) {
+            match history.previous_question.as_deref() {
                 Some(prev) if nothing && twin_index::coverage::refers_back(chat.question()) => {
                     retrieval::judged(&format!("{}\n{prev}", chat.question()), backend.passages)
                 }
@@ -210,6 +221,20 @@ async fn answer(
         None => Retrieved::Off,
     };
     let last_user = user_turn_as(chat.question(), retrieved, backend.passage_format);
-    let body = backend.stream_body(&system, earlier, &last_user);
+    let body = backend.stream_body(&system, &history.turns, &last_user);
+    // About four characters to a token, plus the longest answer.
+    let estimate =
+        (body.to_string().len() as u64 / 4).saturating_add(u64::from(backend.max_tokens));
+    let Some(budget) = reserve(env, backend, estimate, sink).await else {
+        return;
+    };
     call::stream(backend, key, &body, sink).await;
+    // Settled with the usage the model reported; without one (the reader left, the stream failed)
+    // the estimate stands.
+    if let (Some(budget), Some(usage)) = (budget, sink.usage) {
+        let used = usage.input_tokens.saturating_add(usage.output_tokens);
+        if let Err(e) = budget.settle(estimate, used).await {
+            worker::console_error!("{}: {used} tokens not settled: {e}", backend.id);
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! whether search is public, and the probe buttons.
 
 use crate::assets::{PERSONA, PROBES};
-use crate::signature::AnswerKey;
+use crate::signature::{AnswerKey, MIN_KEY_BYTES};
 use std::rc::Rc;
 use twin_shared::BackendInfo;
 use twin_shared::{Probe, Probes};
@@ -115,34 +115,49 @@ pub fn system_prompt(backend: &Backend, author: &str) -> String {
     backend.system_prompt(author, PERSONA)
 }
 
-/// The key answers are signed with: the `HISTORY_KEY` secret, or, when it is not set, a random key
-/// made once per isolate (logged: follow-ups then lose their history when the isolate is replaced, and
-/// across isolates).
-pub fn answer_key(env: &Env) -> AnswerKey {
+/// The key answers are signed with: the `HISTORY_KEY` secret (at least 32 bytes), or, when it is not
+/// set, a random key made once per isolate (logged: follow-ups then lose their history when the isolate
+/// is replaced, and across isolates). `None`, failing closed (no history is trusted), when the secret is
+/// too short or no randomness is to be had.
+pub fn answer_key(env: &Env) -> Option<AnswerKey> {
     let secret = env
         .secret(HISTORY_KEY)
         .map(|s| s.to_string())
-        .or_else(|_| env.var(HISTORY_KEY).map(|v| v.to_string()))
         .ok()
         .filter(|s| !s.trim().is_empty());
     if let Some(s) = secret {
-        return AnswerKey::new(s.as_bytes());
+        let key = AnswerKey::new(s.as_bytes());
+        if key.is_none() {
+            worker::console_error!(
+                "{HISTORY_KEY} is shorter than {MIN_KEY_BYTES} bytes: no earlier answer is trusted \
+                 (`openssl rand -hex 32 | wrangler secret put {HISTORY_KEY}`)"
+            );
+        }
+        return key;
     }
     thread_local! {
-        static EPHEMERAL: AnswerKey = {
+        static EPHEMERAL: Option<AnswerKey> = {
             let mut bytes = [0u8; 32];
-            if let Err(e) = getrandom::fill(&mut bytes) {
-                worker::console_error!("no randomness for the answer key ({e}); using the clock");
-                bytes[..8].copy_from_slice(&crate::clock::now_ms().to_bits().to_le_bytes());
+            match getrandom::fill(&mut bytes) {
+                Ok(()) => {
+                    worker::console_warn!(
+                        "{HISTORY_KEY} is not set: answers are signed with a key made for this \
+                         isolate, so follow-ups lose their history when it is replaced \
+                         (`wrangler secret put {HISTORY_KEY}`)"
+                    );
+                    AnswerKey::new(&bytes)
+                }
+                Err(e) => {
+                    worker::console_error!(
+                        "{HISTORY_KEY} is not set and there is no randomness ({e}): no earlier \
+                         answer is trusted"
+                    );
+                    None
+                }
             }
-            worker::console_warn!(
-                "{HISTORY_KEY} is not set: answers are signed with a key made for this isolate, so \
-                 follow-ups lose their history when it is replaced (`wrangler secret put {HISTORY_KEY}`)"
-            );
-            AnswerKey::new(&bytes)
         };
     }
-    EPHEMERAL.with(AnswerKey::clone)
+    EPHEMERAL.with(Option::clone)
 }
 
 /// The secret holding the answer-signing key.

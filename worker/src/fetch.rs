@@ -149,7 +149,7 @@ pub async fn consume(
                         usage,
                         ttft_ms: sink.ttft_ms.unwrap_or_else(|| clock::since(sink.started)),
                         total_ms: clock::since(sink.started),
-                        signature: Some(sink.signature()),
+                        signature: sink.signature(),
                     };
                     sink.send(&ChatEvent::Done(done));
                     return;

@@ -8,27 +8,56 @@ use worker::{Headers, Request, Response, Result};
 /// declared a `Content-Length`, and nothing more is buffered. The rest is read and thrown away for at
 /// most [`DRAIN_BYTES`] or [`DRAIN_MS`] (workerd stalls the next request when a body is abandoned
 /// half-read), then abandoned. A request without a body reads as empty.
-pub async fn read_capped(req: &mut Request, max: usize) -> Result<Option<Vec<u8>>> {
+pub async fn read_capped(req: &mut Request, max: usize) -> Result<Body> {
     let declared = req
         .headers()
         .get("content-length")?
         .and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max as u64) {
-        return Ok(None);
-    }
     let Ok(mut chunks) = req.stream() else {
-        return Ok(Some(Vec::new()));
+        return Ok(Body::Read(Vec::new()));
     };
+    if declared.is_some_and(|n| n > max as u64) {
+        drain(&mut chunks).await;
+        return Ok(Body::TooLarge);
+    }
     let mut body = Vec::new();
     while let Some(chunk) = chunks.next().await {
-        let chunk = chunk?;
+        let Ok(chunk) = chunk else {
+            return Ok(Body::Broken);
+        };
         if body.len() + chunk.len() > max {
             drain(&mut chunks).await;
-            return Ok(None);
+            return Ok(Body::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(Some(body))
+    Ok(Body::Read(body))
+}
+
+/// A request body as [`read_capped`] found it.
+pub enum Body {
+    Read(Vec<u8>),
+    /// Over the limit.
+    TooLarge,
+    /// The client's upload broke off.
+    Broken,
+}
+
+impl Body {
+    /// The bytes, or the refusal to send: `body_too_large` naming `max`, or `invalid_request`.
+    pub fn or_refuse(self, max: usize) -> std::result::Result<Vec<u8>, Result<Response>> {
+        match self {
+            Body::Read(bytes) => Ok(bytes),
+            Body::TooLarge => Err(refuse(
+                ErrorCode::BodyTooLarge,
+                format!("the body is over {max} bytes"),
+            )),
+            Body::Broken => Err(refuse(
+                ErrorCode::InvalidRequest,
+                "the body could not be read to its end",
+            )),
+        }
+    }
 }
 
 /// Most bytes of an oversized body read and thrown away before it is abandoned.

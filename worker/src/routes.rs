@@ -102,13 +102,12 @@ const WARM_WAIT: Duration = Duration::from_secs(3);
 /// `POST /api/warm` (body optional: `{"backend": "tuned"}`): pings the cold-start backend's `/health`
 /// so its container starts while the reader reads.
 pub async fn warm(mut req: Request, config: &Config) -> Result<Response> {
-    let Some(bytes) = http::read_capped(&mut req, MAX_WARM_BODY_BYTES).await? else {
-        return http::refuse(
-            ErrorCode::BodyTooLarge,
-            format!(
-                "the body is over {MAX_WARM_BODY_BYTES} bytes; send {{\"backend\": \"id\"}} or nothing"
-            ),
-        );
+    let bytes = match http::read_capped(&mut req, MAX_WARM_BODY_BYTES)
+        .await?
+        .or_refuse(MAX_WARM_BODY_BYTES)
+    {
+        Ok(b) => b,
+        Err(refusal) => return refusal,
     };
     let body: WarmBody = if bytes.iter().all(u8::is_ascii_whitespace) {
         WarmBody::default()

@@ -1,51 +1,84 @@
-//! Signing the twin's answers. The widget sends earlier answers back as history; without a signature a
-//! client could send a made-up "earlier answer" carrying instructions, and the model would read them as
-//! its own words. The worker signs each answer it streams (HMAC-SHA256 over the backend id and the text,
-//! sent in `done`) and keeps only earlier answers whose signature checks out.
+//! Signing the twin's answers. The widget sends earlier exchanges back as history; without a signature
+//! a client could send a made-up "earlier answer" carrying instructions, and the model would read them
+//! as its own words. The worker signs each answer it streams, bound to the backend, the question it
+//! answered and the time (HMAC-SHA256, sent in `done` as `v1.<unix seconds>.<hex>`), and keeps only
+//! earlier answers that come back after their own question, within a day.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// What every signed message starts with, so a signature made for anything else never verifies here.
 const DOMAIN: &[u8] = b"twin-answer-v1\0";
+/// How long a signed answer counts as history.
+pub const MAX_AGE_S: u64 = 86_400;
+/// How far in the future a signature's time may be (clock skew between isolates).
+const SKEW_S: u64 = 300;
+/// The shortest `HISTORY_KEY` accepted.
+pub const MIN_KEY_BYTES: usize = 32;
 
 /// The key answers are signed with (the `HISTORY_KEY` secret).
 #[derive(Clone)]
 pub struct AnswerKey(Vec<u8>);
 
 impl AnswerKey {
-    /// A key from secret bytes.
-    pub fn new(secret: &[u8]) -> AnswerKey {
-        AnswerKey(secret.to_vec())
+    /// A key from secret bytes; `None` when shorter than [`MIN_KEY_BYTES`].
+    pub fn new(secret: &[u8]) -> Option<AnswerKey> {
+        (secret.len() >= MIN_KEY_BYTES).then(|| AnswerKey(secret.to_vec()))
     }
 
-    fn mac(&self, backend: &str, text: &str) -> Hmac<Sha256> {
+    fn mac(&self, backend: &str, issued: u64, question: &str, answer: &str) -> Hmac<Sha256> {
         // HMAC takes a key of any length: this cannot fail.
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
             .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
         mac.update(DOMAIN);
         mac.update(backend.as_bytes());
         mac.update(b"\0");
-        mac.update(text.as_bytes());
+        mac.update(&issued.to_le_bytes());
+        mac.update(&(question.len() as u64).to_le_bytes());
+        mac.update(question.as_bytes());
+        mac.update(answer.as_bytes());
         mac
     }
 
-    /// The signature of `text` as `backend`'s answer: 64 lowercase hex digits.
-    pub fn sign(&self, backend: &str, text: &str) -> String {
-        self.mac(backend, text)
+    /// The signature of `answer`, given by `backend` to `question` at `now_s` (Unix seconds).
+    pub fn sign(&self, backend: &str, question: &str, answer: &str, now_s: u64) -> String {
+        let hex: String = self
+            .mac(backend, now_s, question, answer)
             .finalize()
             .into_bytes()
             .iter()
             .map(|b| format!("{b:02x}"))
-            .collect()
+            .collect();
+        format!("v1.{now_s}.{hex}")
     }
 
-    /// Whether `signature` is this key's for `text` as `backend`'s answer (compared in constant time).
-    pub fn verify(&self, backend: &str, text: &str, signature: &str) -> bool {
-        let Some(bytes) = from_hex(signature) else {
+    /// Whether `signature` is this key's for `answer` given by `backend` to `question`, made within
+    /// [`MAX_AGE_S`] of `now_s` (compared in constant time).
+    pub fn verify(
+        &self,
+        backend: &str,
+        question: &str,
+        answer: &str,
+        signature: &str,
+        now_s: u64,
+    ) -> bool {
+        let mut parts = signature.splitn(3, '.');
+        let (Some("v1"), Some(issued), Some(hex)) = (parts.next(), parts.next(), parts.next())
+        else {
             return false;
         };
-        self.mac(backend, text).verify_slice(&bytes).is_ok()
+        let Ok(issued) = issued.parse::<u64>() else {
+            return false;
+        };
+        if issued > now_s.saturating_add(SKEW_S) || now_s.saturating_sub(issued) > MAX_AGE_S {
+            return false;
+        }
+        let Some(bytes) = from_hex(hex) else {
+            return false;
+        };
+        self.mac(backend, issued, question, answer)
+            .verify_slice(&bytes)
+            .is_ok()
     }
 }
 
@@ -67,24 +100,52 @@ fn from_hex(s: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
+    const NOW: u64 = 1_800_000_000;
+
+    fn key() -> AnswerKey {
+        AnswerKey::new(&[7u8; 32]).expect("a 32-byte key")
+    }
+
     #[test]
-    fn only_the_same_key_text_and_backend_verify() {
-        let key = AnswerKey::new(b"k1");
-        let sig = key.sign("rag", "I fixed the shed.");
-        assert_eq!(sig.len(), 64);
-        assert!(key.verify("rag", "I fixed the shed.", &sig));
-        assert!(key.verify("rag", "I fixed the shed.", &sig.to_uppercase()));
+    fn only_the_same_key_question_answer_backend_and_day_verify() {
+        let k = key();
+        let (q, a) = ("What did you fix?", "I fixed the shed.");
+        let sig = k.sign("rag", q, a, NOW);
         assert!(
-            !key.verify("rag", "I fixed the shed!", &sig),
-            "text changed"
+            sig.starts_with("v1.1800000000.") && sig.len() == 14 + 64,
+            "{sig}"
+        );
+        assert!(k.verify("rag", q, a, &sig, NOW + 60));
+        assert!(
+            !k.verify("rag", q, "I fixed the shed!", &sig, NOW),
+            "answer changed"
         );
         assert!(
-            !key.verify("tuned", "I fixed the shed.", &sig),
-            "other backend"
+            !k.verify("rag", "Obey me?", a, &sig, NOW),
+            "moved to another question"
         );
-        assert!(!AnswerKey::new(b"k2").verify("rag", "I fixed the shed.", &sig));
-        for bad in ["", "zz", &sig[..62], "é"] {
-            assert!(!key.verify("rag", "I fixed the shed.", bad), "{bad}");
+        assert!(!k.verify("tuned", q, a, &sig, NOW), "other backend");
+        assert!(!k.verify("rag", q, a, &sig, NOW + MAX_AGE_S + 1), "too old");
+        assert!(
+            !k.verify("rag", q, a, &sig, NOW - SKEW_S - 1),
+            "from the future"
+        );
+        let other = AnswerKey::new(&[8u8; 32]).expect("key");
+        assert!(!other.verify("rag", q, a, &sig, NOW));
+        let later = sig.replace("v1.1800000000.", "v1.1800000100.");
+        assert!(
+            !k.verify("rag", q, a, &later, NOW + 100),
+            "the time is signed too"
+        );
+        for bad in [
+            "",
+            "zz",
+            "v1.x.00",
+            "v2.1800000000.00",
+            &sig[..sig.len() - 2],
+        ] {
+            assert!(!k.verify("rag", q, a, bad, NOW), "{bad}");
         }
+        assert!(AnswerKey::new(b"short").is_none(), "a short key is refused");
     }
 }

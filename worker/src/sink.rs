@@ -5,8 +5,8 @@ use crate::clock;
 use futures_channel::mpsc::{Receiver, Sender, channel};
 use twin_shared::ChatEvent;
 
-/// Signs a finished answer's text (see `signature.rs`).
-pub type Signer = Box<dyn Fn(&str) -> String>;
+/// Signs a finished answer's text (see `signature.rs`); `None` without a key.
+pub type Signer = Box<dyn Fn(&str) -> Option<String>>;
 
 /// Frames waiting for the reader at most: a reader who stops reading while the model writes ends the
 /// answer rather than growing the worker's memory (an answer is a few hundred frames).
@@ -47,7 +47,7 @@ impl Sink {
     }
 
     /// The signature of the answer sent so far, for its `done` event.
-    pub fn signature(&self) -> String {
+    pub fn signature(&self) -> Option<String> {
         (self.signer)(&self.text)
     }
 

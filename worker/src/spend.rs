@@ -12,20 +12,27 @@ use worker::{
 const BINDING: &str = "SPEND";
 const DAY_MS: f64 = 86_400_000.0;
 
-/// What the counter answers.
+/// What the counter answers: today's tokens, and for a reservation whether it was granted.
 #[derive(Debug, Serialize, Deserialize)]
-struct Spent {
+struct Counted {
     tokens: u64,
+    #[serde(default)]
+    granted: bool,
 }
 
-/// A charge to the counter.
+/// A request to the counter.
 #[derive(Debug, Serialize, Deserialize)]
-struct Charge {
-    tokens: u64,
+#[serde(tag = "op", rename_all = "lowercase")]
+enum Op {
+    /// Add `tokens` unless today's count has reached `cap`.
+    Reserve { tokens: u64, cap: u64 },
+    /// Replace a reservation of `reserved` tokens by the `used` ones.
+    Settle { reserved: u64, used: u64 },
 }
 
-/// One backend's tokens for one UTC day. `GET /` reads them; `POST /` with `{"tokens": n}` adds `n`
-/// (storage operations in one request run without interleaving, so no charge is lost).
+/// One backend's tokens for one UTC day: `GET /` reads them, `POST /` with an [`Op`] changes them. A
+/// request's read and write run without another request in between (the object's input gate), so a
+/// reservation is all-or-nothing.
 #[durable_object]
 pub struct SpendCounter {
     state: State,
@@ -39,13 +46,30 @@ impl DurableObject for SpendCounter {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let storage = self.state.storage();
         let mut tokens: u64 = storage.get("tokens").await?.unwrap_or(0);
+        let mut granted = false;
         if req.method() == Method::Post {
-            let charge: Charge = req.json().await?;
-            tokens = tokens.saturating_add(charge.tokens);
+            match req.json::<Op>().await? {
+                Op::Reserve { tokens: t, cap } => {
+                    if tokens < cap {
+                        tokens = tokens.saturating_add(t);
+                        granted = true;
+                    }
+                }
+                Op::Settle { reserved, used } => {
+                    tokens = tokens.saturating_sub(reserved).saturating_add(used);
+                }
+            }
             storage.put("tokens", tokens).await?;
         }
-        Response::from_json(&Spent { tokens })
+        Response::from_json(&Counted { tokens, granted })
     }
+}
+
+/// What a reservation came to.
+pub enum Reserved {
+    Granted,
+    /// The budget is spent: this many tokens today.
+    Spent(u64),
 }
 
 /// A backend's budget for today.
@@ -70,19 +94,32 @@ impl Budget {
         Ok(Budget { stub, cap, reset_s })
     }
 
-    /// Tokens used today.
-    pub async fn spent(&self) -> Result<u64> {
-        let mut resp = self.stub.fetch_with_str("https://spend/").await?;
-        Ok(resp.json::<Spent>().await?.tokens)
-    }
-
-    /// Adds `tokens` to today's count.
-    pub async fn charge(&self, tokens: u64) -> Result<()> {
+    async fn post(&self, op: &Op) -> Result<Counted> {
         let mut init = RequestInit::new();
         init.with_method(Method::Post)
-            .with_body(Some(serde_json::to_string(&Charge { tokens })?.into()));
+            .with_body(Some(serde_json::to_string(op)?.into()));
         let req = Request::new_with_init("https://spend/", &init)?;
-        self.stub.fetch_with_request(req).await?;
-        Ok(())
+        let mut resp = self.stub.fetch_with_request(req).await?;
+        resp.json().await
+    }
+
+    /// Reserves `tokens` of today's budget, unless it is spent.
+    pub async fn reserve(&self, tokens: u64) -> Result<Reserved> {
+        let counted = self
+            .post(&Op::Reserve {
+                tokens,
+                cap: self.cap,
+            })
+            .await?;
+        Ok(if counted.granted {
+            Reserved::Granted
+        } else {
+            Reserved::Spent(counted.tokens)
+        })
+    }
+
+    /// Replaces a reservation by the tokens the answer used.
+    pub async fn settle(&self, reserved: u64, used: u64) -> Result<()> {
+        self.post(&Op::Settle { reserved, used }).await.map(|_| ())
     }
 }

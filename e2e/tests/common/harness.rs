@@ -31,16 +31,22 @@ macro_rules! check {
     };
 }
 
+/// The context and its browser, once started (or why they could not be).
+type Started<C> = Option<Result<(Arc<C>, Chromium), String>>;
+
 struct Shared<C> {
     rt: tokio::runtime::Runtime,
     setup: Mutex<Option<Setup<C>>>,
-    started: Mutex<Option<Result<(Arc<C>, Chromium), String>>>,
+    started: Mutex<Started<C>>,
 }
 
 impl<C: Send + Sync + 'static> Shared<C> {
     /// The context, started on first use.
     fn context(&self) -> Result<Arc<C>, Failed> {
-        let mut started = self.started.lock().map_err(|_| "the harness lock is poisoned")?;
+        let mut started = self
+            .started
+            .lock()
+            .map_err(|_| "the harness lock is poisoned")?;
         if started.is_none() {
             let setup = self
                 .setup
@@ -87,7 +93,10 @@ pub fn run<C: Send + Sync + 'static>(setup: Setup<C>, checks: Vec<(&'static str,
         .collect();
     let console = shared.clone();
     trials.push(Trial::test("no_console_errors", move || {
-        let started = console.started.lock().map_err(|_| "the harness lock is poisoned")?;
+        let started = console
+            .started
+            .lock()
+            .map_err(|_| "the harness lock is poisoned")?;
         match started.as_ref() {
             Some(Ok((_, chromium))) => {
                 let errors = chromium.errors();
@@ -98,7 +107,7 @@ pub fn run<C: Send + Sync + 'static>(setup: Setup<C>, checks: Vec<(&'static str,
                 }
             }
             Some(Err(e)) => Err(format!("could not start: {e}").into()),
-            None => Ok(()),
+            None => Err("no other check ran, so there is no page to check".into()),
         }
     }));
     let conclusion = libtest_mimic::run(&args, trials);

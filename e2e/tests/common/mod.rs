@@ -231,4 +231,3 @@ pub fn start_demo(
     twin_local::demo::Demo::start(root, opts)
         .map_err(|e| format!("could not start the demo stack: {e}"))
 }
-

@@ -209,16 +209,17 @@ pub fn ipv6_clients_are_limited_by_their_64(_: &Stack, c: &Client) {
     assert_eq!(neighbour.get_json("/api/search?q=salt").0, 200);
 }
 
-/// A backend past its daily token budget (100 here) answers `budget_exhausted` until midnight UTC, and
-/// the other backends keep answering.
-pub fn a_spent_daily_budget_stops_that_backend_only(_: &Stack, c: &Client) {
-    let first = c.ask("capped", "What is in the shed?");
+/// A backend past its daily token budget (100 here) answers `budget_exhausted` until midnight UTC
+/// without asking upstream, and the other backends keep answering. A reader who leaves mid-answer is
+/// charged too (the estimate is reserved before asking), so leaving early cannot dodge the cap.
+pub fn a_spent_daily_budget_stops_that_backend_only(stack: &Stack, c: &Client) {
+    let first = c.ask("capped", "What is in the shed? BUDGET-1");
     let done = first
         .done()
         .unwrap_or_else(|| panic!("the first answer is within budget: {:?}", first.names()));
     let used = done.usage.input_tokens + done.usage.output_tokens;
     assert!(used >= 100, "one answer spends the budget: {used} tokens");
-    let run = c.ask("capped", "And the garden?");
+    let run = c.ask("capped", "And the garden? BUDGET-2");
     let e = run
         .error()
         .unwrap_or_else(|| panic!("budget_exhausted: {:?}", run.names()));
@@ -230,15 +231,81 @@ pub fn a_spent_daily_budget_stops_that_backend_only(_: &Stack, c: &Client) {
     let reset = e.retry_after_s.expect("the reset time");
     assert!((1..=86_400).contains(&reset), "{reset}");
     assert!(e.message.contains("hour"), "{}", e.message);
-    assert!(
-        !run.names().contains(&"delta"),
-        "nothing is asked upstream: {:?}",
-        run.names()
+    let asked = |mark: &str| {
+        stack
+            .stand_in
+            .received()
+            .iter()
+            .filter(|b| b.to_string().contains(mark))
+            .count()
+    };
+    assert_eq!(
+        (asked("BUDGET-1"), asked("BUDGET-2")),
+        (1, 0),
+        "past the cap nothing is asked upstream"
     );
     let other = c.ask("echo", "Still there?");
     assert!(
         other.done().is_some(),
         "another backend answers: {:?}",
         other.names()
+    );
+    // Leaving after the first words of a slow answer still spends the budget.
+    let body = json!({"backend": "capped-slow",
+        "messages": [{"role": "user", "content": "Tell me slowly."}]});
+    assert!(c.leave_after_first_delta(c.request(Method::POST, "/api/chat").json(&body)));
+    let run = c.ask("capped-slow", "Again?");
+    assert_eq!(
+        run.error().map(|e| e.code.as_str()),
+        Some("budget_exhausted"),
+        "{:?}",
+        run.names()
+    );
+}
+
+/// A worker whose configuration does not parse refuses every route with `not_configured` and names no
+/// URL, model id or var value to the caller (its own `wrangler dev`, with a broken `BACKENDS`).
+pub fn a_broken_configuration_names_nothing_secret(_: &Stack, _: &Client) {
+    let root = Stack::root();
+    let log = root.join("build/logs/e2e/wrangler-broken.log");
+    let backends = r#"[{"id":"x","label":"X","provider":"openai","base_url":"ftp://secret-host.example/v1","model":"secret-model-id"}]"#;
+    let worker = twin_local::wrangler::WranglerDev::start_until(
+        &root.join("worker"),
+        &[("BACKENDS", backends.to_string())],
+        &[],
+        &log,
+        503,
+    )
+    .expect("wrangler dev with a broken configuration");
+    let c = Client::new(&worker.url, "198.51.100.250");
+    // wrangler's own proxy can answer 503 in plain text while it settles: wait for the worker's JSON.
+    let mut seen = Vec::new();
+    for path in ["/api/config", "/api/health", "/api/search?q=salt"] {
+        let body = loop {
+            let (s, _, body) = c.send(c.request(Method::GET, path));
+            if serde_json::from_str::<Value>(&body).is_ok() || seen.len() > 20 {
+                assert_eq!(s, 503, "{path}: {body}");
+                break body;
+            }
+            seen.push(body);
+            std::thread::sleep(Duration::from_millis(500));
+        };
+        assert_eq!(error_of(&body).0, "not_configured", "{path}: {body}");
+        for secret in ["secret-host", "secret-model-id", "ftp:"] {
+            assert!(!body.contains(secret), "{path} shows {secret}: {body}");
+        }
+    }
+    // The reason is in the worker's log (written as wrangler relays it; give it a moment).
+    let logged = (0..20).any(|_| {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains("not an http(s) URL") || {
+            std::thread::sleep(Duration::from_millis(250));
+            false
+        }
+    });
+    assert!(
+        logged,
+        "the reason is in the worker's log {}",
+        log.display()
     );
 }
