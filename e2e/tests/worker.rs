@@ -875,5 +875,16 @@ fn warm(_: &Stack, c: &Client) {
     );
     assert_eq!(s, 200);
     let v: Value = serde_json::from_str(&body).expect("json");
-    assert_eq!(v["state"], "waking", "{v}");
+    assert_eq!(
+        v["state"], "waking",
+        "a refused connection is a GPU waking: {v}"
+    );
+    // A host that does not resolve will not wake by waiting.
+    let (s, _, body) = c.send(
+        c.request(Method::POST, "/api/warm")
+            .json(&json!({"backend": "gpu-nxdomain"})),
+    );
+    assert_eq!(s, 200);
+    let v: Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["state"], "unreachable", "{v}");
 }

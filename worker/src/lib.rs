@@ -25,7 +25,7 @@ use twin_shared::ErrorCode;
 use worker::{Context, Env, Method, Request, Response, Result, event};
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let config = match Config::cached(&env) {
         Ok(c) => c,
         // The reason (which may quote a URL or a model id) is in the worker's log, not the response.
@@ -53,11 +53,11 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
             ),
         };
     }
-    let resp = route(req, &env, &config).await?;
+    let resp = route(req, &env, &config, &ctx).await?;
     http::with_cors(resp, origin.as_deref())
 }
 
-async fn route(req: Request, env: &Env, config: &Config) -> Result<Response> {
+async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {
     let path = req.path();
     let route = match route_table::lookup(&path, &req.method()) {
         Lookup::Found(r) => r,
@@ -100,7 +100,7 @@ async fn route(req: Request, env: &Env, config: &Config) -> Result<Response> {
         Handler::Health => routes::health(),
         Handler::Config => routes::config(config),
         Handler::Search => routes::search(&req, config),
-        Handler::Warm => routes::warm(req, config).await,
+        Handler::Warm => routes::warm(req, config, ctx).await,
         Handler::Chat => chat::handle(req, env, config).await,
     }
 }

@@ -1,11 +1,11 @@
 //! The small endpoints: health, public config, search, and waking the GPU.
 
 use crate::config::Config;
-use crate::{clock, http, retrieval};
+use crate::{call, clock, http, retrieval};
 use serde::Deserialize;
 use std::time::Duration;
 use twin_shared::{ErrorCode, PublicConfig, SearchHit, SearchResponse, WarmResponse};
-use worker::{Fetch, Request, Response, Result};
+use worker::{Context, Fetch, Request, Response, Result};
 
 /// Longest query string `/api/search` reads.
 const MAX_Q_CHARS: usize = 2_000;
@@ -100,8 +100,12 @@ struct WarmBody {
 const WARM_WAIT: Duration = Duration::from_secs(3);
 
 /// `POST /api/warm` (body optional: `{"backend": "tuned"}`): pings the cold-start backend's `/health`
-/// so its container starts while the reader reads.
-pub async fn warm(mut req: Request, config: &Config) -> Result<Response> {
+/// so its container starts while the reader reads. The ping is kept alive past the response (the
+/// worker's `wait_until`), so a GPU that takes longer than [`WARM_WAIT`] to answer still wakes; the
+/// response says what the ping showed by then: `awake` (200), `waking` (a refused or lost connection,
+/// 502/503/504, or no answer yet) or `unreachable` (any other status, or a host that does not resolve
+/// or whose TLS fails: waiting will not help).
+pub async fn warm(mut req: Request, config: &Config, ctx: &Context) -> Result<Response> {
     let bytes = match http::read_capped(&mut req, MAX_WARM_BODY_BYTES)
         .await?
         .or_refuse(MAX_WARM_BODY_BYTES)
@@ -134,21 +138,30 @@ pub async fn warm(mut req: Request, config: &Config) -> Result<Response> {
     };
     let started = clock::now_ms();
     let url = format!("{}/health", backend.base_url.trim_end_matches('/'));
-    let state = match worker::Url::parse(&url) {
-        Err(_) => "unreachable",
-        Ok(u) => {
-            let fetch = Fetch::Url(u);
-            let ping = Box::pin(fetch.send());
-            match futures_util::future::select(ping, Box::pin(clock::sleep(WARM_WAIT))).await {
-                futures_util::future::Either::Left((Ok(r), _)) if r.status_code() == 200 => "awake",
-                futures_util::future::Either::Left((Ok(r), _)) if r.status_code() >= 500 => {
-                    "waking"
+    let (tx, rx) = futures_channel::oneshot::channel::<&'static str>();
+    let id = backend.id.clone();
+    ctx.wait_until(async move {
+        let state = match worker::Url::parse(&url) {
+            Err(_) => "unreachable",
+            Ok(u) => match Fetch::Url(u).send().await {
+                Ok(r) if r.status_code() == 200 => "awake",
+                Ok(r) if (502..=504).contains(&r.status_code()) => "waking",
+                Ok(r) => {
+                    worker::console_log!("warm {id}: HTTP {}", r.status_code());
+                    "unreachable"
                 }
-                futures_util::future::Either::Left((Ok(_), _)) => "unreachable",
-                futures_util::future::Either::Left((Err(_), _)) => "waking",
-                futures_util::future::Either::Right(_) => "waking",
-            }
-        }
+                Err(e) if call::is_waking_failure(&e.to_string()) => "waking",
+                Err(e) => {
+                    worker::console_error!("warm {id}: {e}");
+                    "unreachable"
+                }
+            },
+        };
+        let _ = tx.send(state);
+    });
+    let state = match futures_util::future::select(rx, Box::pin(clock::sleep(WARM_WAIT))).await {
+        futures_util::future::Either::Left((Ok(state), _)) => state,
+        _ => "waking",
     };
     http::json(
         &WarmResponse {
