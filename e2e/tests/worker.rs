@@ -19,6 +19,8 @@ use twin_shared::Coverage;
 mod bounds;
 #[path = "worker_checks/history.rs"]
 mod history;
+#[path = "worker_checks/traces.rs"]
+mod traces;
 
 type Check = fn(&Stack, &Client);
 
@@ -110,6 +112,16 @@ fn main() {
         (
             "a_spent_daily_budget_stops_that_backend_only",
             bounds::a_spent_daily_budget_stops_that_backend_only,
+        ),
+        (
+            "each_answer_writes_one_trace_row",
+            traces::each_answer_writes_one_trace_row,
+        ),
+        // The checks below start a wrangler dev of their own (its build touches the shared worker
+        // build), so they come last.
+        (
+            "trace_modes_keep_less_or_nothing",
+            traces::trace_modes_keep_less_or_nothing,
         ),
         (
             "a_broken_configuration_names_nothing_secret",

@@ -6,14 +6,20 @@ use crate::config::{self, Backend, Config, credential};
 use crate::history::History;
 use crate::sink::{Signer, Sink};
 use crate::spend::{Budget, Reserved};
-use crate::{call, clock, fetch, history, http, retrieval};
+use crate::traces::{self, Trace};
+use crate::{call, clock, fetch, history, http, rate_limit, retrieval};
 use twin_shared::prompt::{Retrieved, user_turn_as};
 use twin_shared::{ChatEvent, ChatRequest, Coverage, ErrorCode, chat::MAX_BODY_BYTES};
 use twin_upstream::errors;
-use worker::{Env, Headers, Request, Response, Result};
+use worker::{Context, Env, Headers, Request, Response, Result};
 
 /// Handles one chat request (method, origin and rate limit already checked).
-pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Response> {
+pub async fn handle(
+    mut req: Request,
+    env: &Env,
+    config: &Config,
+    ctx: &Context,
+) -> Result<Response> {
     let started = clock::now_ms();
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
     if !content_type
@@ -91,7 +97,10 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
     });
     let (mut sink, body) = Sink::new(started, signer);
     let env = env.clone();
-    wasm_bindgen_futures::spawn_local(async move {
+    let mode = config.traces;
+    let client_key = rate_limit::client_key(req.headers().get("cf-connecting-ip")?.as_deref());
+    // Kept alive past the response (`wait_until`): the answer streams, then its trace is written.
+    ctx.wait_until(async move {
         let asked = Asked {
             backend: &backend,
             key: key.as_deref(),
@@ -99,7 +108,24 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
             chat: &chat,
             history: &history,
         };
-        answer(&env, asked, &mut sink).await;
+        let mut hits = Vec::new();
+        answer(&env, asked, &mut sink, &mut hits).await;
+        sink.close();
+        let trace = Trace {
+            at_ms: started,
+            backend: backend.id.clone(),
+            probe: chat.probe.clone(),
+            question: chat.question().to_string(),
+            hits,
+            answer: sink.text().to_string(),
+            outcome: sink.outcome.clone().unwrap_or_else(|| "reader_left".into()),
+            ttft_ms: sink.ttft_ms,
+            total_ms: clock::since(started),
+            tokens_in: sink.usage.map(|u| u.input_tokens),
+            tokens_out: sink.usage.map(|u| u.output_tokens),
+            client_key,
+        };
+        traces::record(&env, mode, trace).await;
     });
     let headers = Headers::new();
     headers.set("content-type", "text/event-stream; charset=utf-8")?;
@@ -154,8 +180,9 @@ struct Asked<'a> {
     history: &'a History,
 }
 
-/// Produces the whole event stream for one question, within the backend's daily budget.
-async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink) {
+/// Produces the whole event stream for one question, within the backend's daily budget; what retrieval
+/// found goes into `found` as `(slug, score)`, for the trace.
+async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink, found: &mut Vec<(String, f32)>) {
     let Asked {
         backend,
         key,
@@ -176,6 +203,7 @@ async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink) {
             }
         }) {
             Ok((hits, levels)) => {
+                found.extend(hits.iter().map(|h| (h.slug.clone(), h.score)));
                 // Only passages that cover something are sent, to the reader (one link per post: two
                 // passages of a post are one link) and to the model. With none left, the reader sees
                 // an empty list and the model is told nothing matches, so it says it hasn't written

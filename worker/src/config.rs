@@ -4,6 +4,7 @@
 
 use crate::assets::{PERSONA, PROBES};
 use crate::signature::{AnswerKey, MIN_KEY_BYTES};
+use crate::traces::TraceMode;
 use std::rc::Rc;
 use twin_shared::BackendInfo;
 use twin_shared::{Probe, Probes};
@@ -22,6 +23,8 @@ pub struct Config {
     /// Serve requests when the rate limiter is missing or fails (`RATE_LIMIT_FAILURE = "open"`);
     /// the default, `"closed"`, refuses them.
     pub rate_limit_fail_open: bool,
+    /// How much each answer's trace keeps (`TRACES`).
+    pub traces: TraceMode,
 }
 
 impl Config {
@@ -84,7 +87,9 @@ impl Config {
                 ));
             }
         };
+        let traces = TraceMode::parse(var("TRACES").as_deref())?;
         Ok(Config {
+            traces,
             rate_limit_fail_open,
             probes,
             author: var("AUTHOR").unwrap_or_else(|| "the author".into()),

@@ -18,6 +18,7 @@ mod routes;
 mod signature;
 mod sink;
 mod spend;
+mod traces;
 
 use config::Config;
 use route_table::{Handler, Lookup};
@@ -101,6 +102,6 @@ async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Resul
         Handler::Config => routes::config(config),
         Handler::Search => routes::search(&req, config),
         Handler::Warm => routes::warm(req, config, ctx).await,
-        Handler::Chat => chat::handle(req, env, config).await,
+        Handler::Chat => chat::handle(req, env, config, ctx).await,
     }
 }

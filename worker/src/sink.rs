@@ -23,6 +23,8 @@ pub struct Sink {
     text: String,
     /// The usage its `done` reported, once sent.
     pub usage: Option<twin_shared::Usage>,
+    /// How it ended: the `done` stop reason or the `error` code, once sent.
+    pub outcome: Option<String>,
     signer: Signer,
 }
 
@@ -40,10 +42,21 @@ impl Sink {
                 ttft_ms: None,
                 text: String::new(),
                 usage: None,
+                outcome: None,
                 signer,
             },
             rx,
         )
+    }
+
+    /// The answer's text as sent.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Ends the reader's stream (what follows, such as writing a trace, does not keep them waiting).
+    pub fn close(&mut self) {
+        self.tx.close_channel();
     }
 
     /// The signature of the answer sent so far, for its `done` event.
@@ -53,8 +66,13 @@ impl Sink {
 
     /// Sends an event; false when the reader has gone (or has left [`MAX_QUEUED_FRAMES`] unread).
     pub fn send(&mut self, event: &ChatEvent) -> bool {
-        if let ChatEvent::Done(done) = event {
-            self.usage = Some(done.usage);
+        match event {
+            ChatEvent::Done(done) => {
+                self.usage = Some(done.usage);
+                self.outcome = Some(done.stop_reason.clone());
+            }
+            ChatEvent::Error(e) => self.outcome = Some(e.code.clone()),
+            _ => {}
         }
         if let ChatEvent::Delta { text } = event {
             if self.ttft_ms.is_none() {

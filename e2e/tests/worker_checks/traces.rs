@@ -1,0 +1,149 @@
+//! Traces under `wrangler dev` with local D1: each answer writes one row after its stream, with the
+//! fields the author needs and never the client's address; `TRACES=metadata` keeps no text and `off`
+//! writes nothing (each on a `wrangler dev` of its own).
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use twin_e2e::{Client, Stack};
+use twin_local::wrangler::WranglerDev;
+use twin_upstream::{Backend, Provider};
+
+/// Rows of `sql` on the local D1 database kept in `state` (a `--persist-to` directory); empty when
+/// the table does not exist yet.
+fn query(state: &Path, sql: &str) -> Vec<Value> {
+    let out = Command::new("npx")
+        .current_dir(Stack::root().join("worker"))
+        .args([
+            "wrangler",
+            "d1",
+            "execute",
+            "twin-traces",
+            "--local",
+            "--json",
+        ])
+        .arg("--persist-to")
+        .arg(state)
+        .args(["--command", sql])
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("CI", "true")
+        .output()
+        .expect("npx wrangler d1 execute");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        assert!(
+            format!("{stdout}{stderr}").contains("no such table"),
+            "d1 execute failed: {stdout} {stderr}"
+        );
+        return Vec::new();
+    }
+    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("JSON: {stdout}"));
+    v[0]["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("results: {v}"))
+        .clone()
+}
+
+/// The rows whose question or backend matches, waiting up to 10 s for the write after the stream.
+fn rows_where(state: &Path, condition: &str, want: usize) -> Vec<Value> {
+    let start = Instant::now();
+    loop {
+        let rows = query(state, &format!("SELECT * FROM traces WHERE {condition}"));
+        if rows.len() >= want || start.elapsed() > Duration::from_secs(10) {
+            return rows;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn state_of(log: &str) -> std::path::PathBuf {
+    Stack::root().join(format!("build/logs/e2e/{log}.state"))
+}
+
+/// A chat writes exactly one row: backend, outcome, timings, tokens, retrieval hits with the top score,
+/// the question and the answer, and a salted client hash that is not the address.
+pub fn each_answer_writes_one_trace_row(_: &Stack, c: &Client) {
+    let state = state_of("wrangler");
+    let mark = format!("TRACE{}", std::process::id());
+    let run = c.ask("echo", &format!("What is in the shed? {mark}-1"));
+    assert!(run.done().is_some(), "{:?}", run.names());
+    let rows = rows_where(&state, &format!("question LIKE '%{mark}-1%'"), 1);
+    assert_eq!(rows.len(), 1, "one row per answer: {rows:?}");
+    let row = &rows[0];
+    assert_eq!(row["backend"], "echo", "{row}");
+    assert_eq!(row["outcome"], "end_turn", "{row}");
+    assert!(
+        row["answer"]
+            .as_str()
+            .is_some_and(|a| a.contains("stand-in")),
+        "{row}"
+    );
+    assert!(row["total_ms"].as_f64().is_some_and(|t| t > 0.0), "{row}");
+    assert!(row["ttft_ms"].as_f64().is_some(), "{row}");
+    assert!(row["tokens_out"].as_f64().is_some_and(|t| t > 0.0), "{row}");
+    assert_eq!(row["hits"], "[]", "no retrieval on echo: {row}");
+    assert!(row["top_score"].is_null(), "{row}");
+    let client = row["client"].as_str().expect("a client hash");
+    assert!(
+        client.len() == 32 && client.chars().all(|c| c.is_ascii_hexdigit()),
+        "{client}"
+    );
+    assert!(
+        !row.to_string().contains(&c.ip),
+        "no address in the row: {row}"
+    );
+    // With retrieval: the hits and the top score.
+    let run = c.ask(
+        "echo-rag",
+        &format!("How did you stop the salt air? {mark}-2"),
+    );
+    assert!(run.done().is_some(), "{:?}", run.names());
+    let rows = rows_where(&state, &format!("question LIKE '%{mark}-2%'"), 1);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let hits: Vec<(String, f64)> =
+        serde_json::from_str(rows[0]["hits"].as_str().expect("hits")).expect("hits JSON");
+    assert!(!hits.is_empty(), "{rows:?}");
+    let top = rows[0]["top_score"].as_f64().expect("a top score");
+    assert!(
+        (top - hits[0].1).abs() < 1e-3,
+        "the best hit's score: {rows:?}"
+    );
+    assert_eq!(rows[0]["client"], client, "the same client, the same day");
+}
+
+/// `TRACES = "metadata"` keeps the row without the question and answer text; `"off"` writes nothing.
+pub fn trace_modes_keep_less_or_nothing(stack: &Stack, _: &Client) {
+    let echo = Backend::new(
+        "echo",
+        "Echo",
+        Provider::Openai,
+        &stack.stand_in.base_url(),
+        "x",
+    );
+    let backends = serde_json::to_string(&[echo]).expect("json");
+    for (mode, want) in [("metadata", 1), ("off", 0)] {
+        let log = Stack::root().join(format!("build/logs/e2e/wrangler-traces-{mode}.log"));
+        let worker = WranglerDev::start(
+            &Stack::root().join("worker"),
+            &[("BACKENDS", backends.clone()), ("TRACES", mode.into())],
+            &[],
+            &log,
+        )
+        .expect("wrangler dev");
+        let c = Client::new(&worker.url, "198.51.100.251");
+        let run = c.ask("echo", "Tell me about the shed.");
+        assert!(run.done().is_some(), "{mode}: answered {:?}", run.names());
+        let state = log.with_extension("state");
+        let rows = rows_where(&state, "backend = 'echo'", want.max(1));
+        assert_eq!(rows.len(), want, "{mode}: {rows:?}");
+        for row in &rows {
+            assert!(
+                row["question"].is_null() && row["answer"].is_null(),
+                "{mode} keeps no text: {row}"
+            );
+            assert_eq!(row["outcome"], "stop", "{row}");
+        }
+    }
+}
