@@ -117,6 +117,10 @@ fn main() {
             "each_answer_writes_one_trace_row",
             traces::each_answer_writes_one_trace_row,
         ),
+        (
+            "the_scheduled_run_deletes_old_traces",
+            traces::the_scheduled_run_deletes_old_traces,
+        ),
         // The checks below start a wrangler dev of their own (its build touches the shared worker
         // build), so they come last.
         (

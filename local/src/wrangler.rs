@@ -61,6 +61,8 @@ impl WranglerDev {
                 "127.0.0.1",
                 "--port",
                 &port.to_string(),
+                // `/__scheduled` runs the cron handler on demand (local only).
+                "--test-scheduled",
             ])
             .env("WRANGLER_SEND_METRICS", "false")
             .env("CI", "true");

@@ -2,12 +2,12 @@
 -- the worker also runs it once per isolate (every statement is IF NOT EXISTS), so a fresh local
 -- database works without a migration step.
 CREATE TABLE IF NOT EXISTS traces (
-  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  id          INTEGER PRIMARY KEY,
   at_ms       INTEGER NOT NULL,            -- when the request arrived (Unix ms)
   backend     TEXT    NOT NULL,
   probe       TEXT,                        -- the probe id when a probe button asked
   question    TEXT,                        -- NULL when TRACES = "metadata"
-  hits        TEXT    NOT NULL,            -- JSON [[slug, score], ...] as retrieval returned them
+  hits        TEXT,                        -- JSON [[slug, score], ...] as retrieval returned them, NULL without retrieval
   top_score   REAL,                        -- the best hit's score; NULL without retrieval or hits
   answer      TEXT,                        -- NULL when TRACES = "metadata"
   outcome     TEXT    NOT NULL,            -- the stop reason, or the error code

@@ -108,7 +108,7 @@ pub async fn handle(
             chat: &chat,
             history: &history,
         };
-        let mut hits = Vec::new();
+        let mut hits = None;
         answer(&env, asked, &mut sink, &mut hits).await;
         sink.close();
         let trace = Trace {
@@ -181,8 +181,13 @@ struct Asked<'a> {
 }
 
 /// Produces the whole event stream for one question, within the backend's daily budget; what retrieval
-/// found goes into `found` as `(slug, score)`, for the trace.
-async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink, found: &mut Vec<(String, f32)>) {
+/// found goes into `found` as `(slug, score)`, for the trace (`None`: the backend does not retrieve).
+async fn answer(
+    env: &Env,
+    asked: Asked<'_>,
+    sink: &mut Sink,
+    found: &mut Option<Vec<(String, f64)>>,
+) {
     let Asked {
         backend,
         key,
@@ -203,7 +208,11 @@ async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink, found: &mut Vec<(S
             }
         }) {
             Ok((hits, levels)) => {
-                found.extend(hits.iter().map(|h| (h.slug.clone(), h.score)));
+                *found = Some(
+                    hits.iter()
+                        .map(|h| (h.slug.clone(), f64::from(h.score)))
+                        .collect(),
+                );
                 // Only passages that cover something are sent, to the reader (one link per post: two
                 // passages of a post are one link) and to the model. With none left, the reader sees
                 // an empty list and the model is told nothing matches, so it says it hasn't written
@@ -257,6 +266,8 @@ async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink, found: &mut Vec<(S
         return;
     };
     call::stream(backend, key, &body, sink).await;
+    // The reader's stream ends here; settling and the trace do not keep them waiting.
+    sink.close();
     // Settled with the usage the model reported; without one (the reader left, the stream failed)
     // the estimate stands.
     if let (Some(budget), Some(usage)) = (budget, sink.usage) {

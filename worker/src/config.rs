@@ -25,6 +25,8 @@ pub struct Config {
     pub rate_limit_fail_open: bool,
     /// How much each answer's trace keeps (`TRACES`).
     pub traces: TraceMode,
+    /// Days a trace is kept (`TRACE_RETENTION_DAYS`, 30): the daily scheduled run deletes older ones.
+    pub trace_retention_days: u64,
 }
 
 impl Config {
@@ -88,7 +90,19 @@ impl Config {
             }
         };
         let traces = TraceMode::parse(var("TRACES").as_deref())?;
+        let trace_retention_days = match var("TRACE_RETENTION_DAYS") {
+            None => 30,
+            Some(v) => v
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|d| (1..=3650).contains(d))
+                .ok_or(format!(
+                    "TRACE_RETENTION_DAYS is {v:?}; use a whole number of days from 1 to 3650"
+                ))?,
+        };
         Ok(Config {
+            trace_retention_days,
             traces,
             rate_limit_fail_open,
             probes,

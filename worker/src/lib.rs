@@ -23,7 +23,9 @@ mod traces;
 use config::Config;
 use route_table::{Handler, Lookup};
 use twin_shared::ErrorCode;
-use worker::{Context, Env, Method, Request, Response, Result, event};
+use worker::{
+    Context, Env, Method, Request, Response, Result, ScheduleContext, ScheduledEvent, event,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
@@ -56,6 +58,17 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let resp = route(req, &env, &config, &ctx).await?;
     http::with_cors(resp, origin.as_deref())
+}
+
+/// The daily cron trigger (`[triggers]` in wrangler.toml): deletes traces past their retention.
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    match Config::cached(&env) {
+        Ok(config) => {
+            traces::forget_older_than(&env, config.trace_retention_days, event.schedule()).await
+        }
+        Err(_) => worker::console_error!("scheduled run skipped: the configuration is invalid"),
+    }
 }
 
 async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {

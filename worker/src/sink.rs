@@ -66,6 +66,10 @@ impl Sink {
 
     /// Sends an event; false when the reader has gone (or has left [`MAX_QUEUED_FRAMES`] unread).
     pub fn send(&mut self, event: &ChatEvent) -> bool {
+        if !self.open() {
+            self.outcome.get_or_insert_with(|| "reader_left".into());
+            return false;
+        }
         match event {
             ChatEvent::Done(done) => {
                 self.usage = Some(done.usage);

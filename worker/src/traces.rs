@@ -46,8 +46,8 @@ pub struct Trace {
     pub backend: String,
     pub probe: Option<String>,
     pub question: String,
-    /// `(slug, score)` of each retrieved passage, best first.
-    pub hits: Vec<(String, f32)>,
+    /// `(slug, score)` of each retrieved passage, best first; `None` for a backend without retrieval.
+    pub hits: Option<Vec<(String, f64)>>,
     pub answer: String,
     /// The stop reason, or the error code.
     pub outcome: String,
@@ -97,17 +97,8 @@ fn salt(env: &Env) -> Vec<u8> {
     SALT.with(Vec::clone)
 }
 
-/// Writes `trace` as `mode` says; failures are logged.
-pub async fn record(env: &Env, mode: TraceMode, trace: Trace) {
-    if mode == TraceMode::Off {
-        return;
-    }
-    if let Err(e) = write(env, mode, &trace).await {
-        worker::console_error!("trace not written ({}): {e}", trace.backend);
-    }
-}
-
-async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
+/// The database, with its schema run once per isolate.
+async fn ready_db(env: &Env) -> worker::Result<worker::D1Database> {
     let db = env.d1(BINDING)?;
     thread_local! {
         static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -123,6 +114,39 @@ async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
         }
         READY.with(|r| r.set(true));
     }
+    Ok(db)
+}
+
+/// Deletes traces older than `days` (the scheduled retention run); failures are logged.
+pub async fn forget_older_than(env: &Env, days: u64, now_ms: f64) {
+    let cutoff = now_ms - days as f64 * 86_400_000.0;
+    match delete_before(env, cutoff).await {
+        Ok(()) => worker::console_log!("traces older than {days} days deleted"),
+        Err(e) => worker::console_error!("old traces not deleted: {e}"),
+    }
+}
+
+async fn delete_before(env: &Env, cutoff_ms: f64) -> worker::Result<()> {
+    let db = ready_db(env).await?;
+    db.prepare("DELETE FROM traces WHERE at_ms < ?1")
+        .bind(&[JsValue::from_f64(cutoff_ms.floor())])?
+        .run()
+        .await?;
+    Ok(())
+}
+
+/// Writes `trace` as `mode` says; failures are logged.
+pub async fn record(env: &Env, mode: TraceMode, trace: Trace) {
+    if mode == TraceMode::Off {
+        return;
+    }
+    if let Err(e) = write(env, mode, &trace).await {
+        worker::console_error!("trace not written ({}): {e}", trace.backend);
+    }
+}
+
+async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
+    let db = ready_db(env).await?;
     let salt = salt(env);
     let client = if salt.is_empty() {
         "unknown".to_string()
@@ -134,11 +158,15 @@ async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
         _ => JsValue::NULL,
     };
     let num = |n: Option<u64>| n.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
-    let hits = serde_json::to_string(&t.hits)?;
+    let hits = match &t.hits {
+        Some(h) => JsValue::from_str(&serde_json::to_string(h)?),
+        None => JsValue::NULL,
+    };
     let top = t
         .hits
-        .first()
-        .map_or(JsValue::NULL, |(_, s)| JsValue::from_f64(f64::from(*s)));
+        .as_ref()
+        .and_then(|h| h.first())
+        .map_or(JsValue::NULL, |(_, s)| JsValue::from_f64(*s));
     db.prepare(
         "INSERT INTO traces (at_ms, backend, probe, question, hits, top_score, answer, outcome, \
          ttft_ms, total_ms, tokens_in, tokens_out, client) \
@@ -149,7 +177,7 @@ async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
         JsValue::from_str(&t.backend),
         t.probe.as_deref().map_or(JsValue::NULL, JsValue::from_str),
         text(&t.question),
-        JsValue::from_str(&hits),
+        hits,
         top,
         text(&t.answer),
         JsValue::from_str(&t.outcome),

@@ -83,8 +83,12 @@ pub fn each_answer_writes_one_trace_row(_: &Stack, c: &Client) {
     assert!(row["total_ms"].as_f64().is_some_and(|t| t > 0.0), "{row}");
     assert!(row["ttft_ms"].as_f64().is_some(), "{row}");
     assert!(row["tokens_out"].as_f64().is_some_and(|t| t > 0.0), "{row}");
-    assert_eq!(row["hits"], "[]", "no retrieval on echo: {row}");
-    assert!(row["top_score"].is_null(), "{row}");
+    assert_eq!(
+        row.get("hits"),
+        Some(&Value::Null),
+        "no retrieval on echo: {row}"
+    );
+    assert_eq!(row.get("top_score"), Some(&Value::Null), "{row}");
     let client = row["client"].as_str().expect("a client hash");
     assert!(
         client.len() == 32 && client.chars().all(|c| c.is_ascii_hexdigit()),
@@ -111,6 +115,31 @@ pub fn each_answer_writes_one_trace_row(_: &Stack, c: &Client) {
         "the best hit's score: {rows:?}"
     );
     assert_eq!(rows[0]["client"], client, "the same client, the same day");
+    // Another network, another hash.
+    let other = Client::new(&c.base, "203.0.113.99");
+    assert!(
+        other
+            .ask("echo", &format!("Me too? {mark}-3"))
+            .done()
+            .is_some()
+    );
+    let rows = rows_where(&state, &format!("question LIKE '%{mark}-3%'"), 1);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let theirs = rows[0]["client"].as_str().expect("a client hash");
+    assert!(
+        theirs.len() == 32 && theirs != client,
+        "{theirs} vs {client}"
+    );
+    // Still one row per answer a moment later (no second write).
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        query(
+            &state,
+            &format!("SELECT id FROM traces WHERE question LIKE '%{mark}%'")
+        )
+        .len(),
+        3
+    );
 }
 
 /// `TRACES = "metadata"` keeps the row without the question and answer text; `"off"` writes nothing.
@@ -140,10 +169,68 @@ pub fn trace_modes_keep_less_or_nothing(stack: &Stack, _: &Client) {
         assert_eq!(rows.len(), want, "{mode}: {rows:?}");
         for row in &rows {
             assert!(
-                row["question"].is_null() && row["answer"].is_null(),
+                row.get("question") == Some(&Value::Null)
+                    && row.get("answer") == Some(&Value::Null),
                 "{mode} keeps no text: {row}"
             );
             assert_eq!(row["outcome"], "stop", "{row}");
         }
     }
+}
+
+/// The daily scheduled run (invoked through `/__scheduled`, as the cron trigger would) deletes traces
+/// past the retention period and keeps recent ones.
+pub fn the_scheduled_run_deletes_old_traces(stack: &Stack, c: &Client) {
+    let state = state_of("wrangler");
+    let mark = format!("RETAIN{}", std::process::id());
+    let run = c.ask("echo", &format!("Still here tomorrow? {mark}"));
+    assert!(run.done().is_some(), "{:?}", run.names());
+    assert_eq!(
+        rows_where(&state, &format!("question LIKE '%{mark}%'"), 1).len(),
+        1
+    );
+    // A trace from 1970, well past 30 days.
+    query(
+        &state,
+        &format!(
+            "INSERT INTO traces (at_ms, backend, hits, outcome, total_ms, client) \
+             VALUES (1000, 'old-{mark}', '[]', 'end_turn', 1, 'x')"
+        ),
+    );
+    assert_eq!(
+        query(
+            &state,
+            &format!("SELECT id FROM traces WHERE backend = 'old-{mark}'")
+        )
+        .len(),
+        1,
+        "the old trace is there before the run"
+    );
+    let (status, _, body) = c.send(c.request(reqwest::Method::GET, "/__scheduled?cron=17+3+*+*+*"));
+    assert_eq!(status, 200, "{body}");
+    let start = Instant::now();
+    let gone = loop {
+        let left = query(
+            &state,
+            &format!("SELECT id FROM traces WHERE backend = 'old-{mark}'"),
+        );
+        if left.is_empty() || start.elapsed() > Duration::from_secs(10) {
+            break left.is_empty();
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(
+        gone,
+        "the scheduled run deleted the old trace ({})",
+        stack.url
+    );
+    assert_eq!(
+        query(
+            &state,
+            &format!("SELECT id FROM traces WHERE question LIKE '%{mark}%'")
+        )
+        .len(),
+        1,
+        "the recent trace stays"
+    );
 }
