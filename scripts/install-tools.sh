@@ -20,7 +20,7 @@ if ! command -v node >/dev/null; then
 fi
 
 # The worker's build tool (same version as the worker crate) and wrangler with workerd (npm).
-worker_version=$(sed -n 's/^worker = "\(.*\)"/\1/p' "$(dirname "$0")/../worker/Cargo.toml")
+worker_version=$(sed -n 's/^worker = .*"\([0-9][0-9.]*\)".*/\1/p' "$(dirname "$0")/../worker/Cargo.toml")
 if [ "$(worker-build --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1)" != "$worker_version" ]; then
   echo "install: worker-build $worker_version (about 2 minutes, once per machine)"
   cargo install worker-build --version "$worker_version" --locked
