@@ -58,6 +58,18 @@ impl ChatRun {
             _ => None,
         })
     }
+    /// The stream's `error` event; panics, showing what came instead, when there is none.
+    pub fn expect_error(&self) -> &ErrorEvent {
+        self.error().unwrap_or_else(|| {
+            panic!(
+                "an error event: {:?} {} {:?} {:?}",
+                self.names(),
+                self.status,
+                self.body,
+                self.headers
+            )
+        })
+    }
     pub fn error(&self) -> Option<&ErrorEvent> {
         self.events.iter().find_map(|e| match e {
             ChatEvent::Error(d) => Some(d),

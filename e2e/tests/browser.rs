@@ -36,6 +36,31 @@ async fn type_and_enter(page: &Page, value: &str) {
         t.dispatchEvent(new KeyboardEvent('keydown', {{key: 'Enter', bubbles: true, cancelable: true}})); }})()")).await;
 }
 
+/// JS: the retrieval pane's turns.
+fn rag_turns() -> String {
+    format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')")
+}
+
+/// Asks `question` (a JavaScript expression) in the retrieval pane and waits until its new turn shows
+/// `selector`; returns the JS expression for that turn.
+async fn ask_rag_until(page: &Page, question: &str, selector: &str, what: &str) -> String {
+    let turns = rag_turns();
+    let before = read(page, &format!("{turns}.length"))
+        .await
+        .as_u64()
+        .expect("a count");
+    type_and_enter(page, question).await;
+    let last = format!("{turns}[{before}]");
+    wait_for(
+        page,
+        &format!("!!{last} && !!{last}.querySelector('{selector}')"),
+        Duration::from_secs(20),
+        what,
+    )
+    .await;
+    last
+}
+
 async fn loads_with_two_panes_and_probes(ctx: &Ctx) {
     let page = &ctx.page;
     let start = Instant::now();
@@ -180,31 +205,18 @@ async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {
 /// covered one (the knowledge probe, asked earlier) carries no such note.
 async fn an_uncovered_question_says_so(ctx: &Ctx) {
     let page = &ctx.page;
-    let turns = format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')");
-    let before = read(page, &format!("{turns}.length"))
-        .await
-        .as_u64()
-        .expect("a count");
-    assert!(before >= 1, "the knowledge probe's turn is there");
-    let first_note = eval(
+    let first_note = read(
         page,
-        &format!("{turns}[0].querySelectorAll('.coverage').length"),
+        &format!("{}[0].querySelectorAll('.coverage').length", rag_turns()),
     )
     .await;
     assert_eq!(
         first_note.as_u64(),
         Some(0),
-        "a covered question has no note"
+        "a covered question (the knowledge probe's turn) has no note"
     );
-    type_and_enter(page, "'Which football team do you support?'").await;
-    let last = format!("{turns}[{before}]");
-    wait_for(
-        page,
-        &format!("!!{last} && !!{last}.querySelector('.coverage')"),
-        Duration::from_secs(20),
-        "the not-covered note",
-    )
-    .await;
+    let question = "'Which football team do you support?'";
+    let last = ask_rag_until(page, question, ".coverage", "the not-covered note").await;
     let v = read(page, &format!("({{note: {last}.querySelector('.coverage').textContent, role: {last}.querySelector('.coverage').getAttribute('role'), sources: {last}.querySelectorAll('.sources a').length}})")).await;
     assert_eq!(
         v["note"].as_str(),
@@ -220,20 +232,7 @@ async fn an_uncovered_question_says_so(ctx: &Ctx) {
 /// offers no "Try again" (the worker's own message shows it came from the worker's check).
 async fn an_overlong_question_says_to_shorten_it(ctx: &Ctx) {
     let page = &ctx.page;
-    let turns = format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')");
-    let before = read(page, &format!("{turns}.length"))
-        .await
-        .as_u64()
-        .expect("a count");
-    type_and_enter(page, "'why '.repeat(501)").await;
-    let last = format!("{turns}[{before}]");
-    wait_for(
-        page,
-        &format!("!!{last} && !!{last}.querySelector('.error')"),
-        Duration::from_secs(20),
-        "the refusal",
-    )
-    .await;
+    let last = ask_rag_until(page, "'why '.repeat(501)", ".error", "the refusal").await;
     let v = read(page, &format!("({{text: {last}.querySelector('.error').textContent, retry: {last}.querySelectorAll('button.retry').length}})")).await;
     let shown = text(&v, "text");
     assert!(

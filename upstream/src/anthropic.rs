@@ -2,7 +2,7 @@
 //! headers, and the stream: `message_start`, `content_block_*`, `message_delta` (cumulative usage, stop
 //! reason), `message_stop`; `ping` anywhere; `error` mid-stream; unknown event types ignored.
 
-use crate::{Backend, ProtocolError, Upstream, role};
+use crate::{Backend, ProtocolError, Upstream};
 use serde_json::{Value, json};
 use twin_shared::ChatMessage;
 
@@ -27,10 +27,7 @@ pub fn stream_body(
     turns: &[ChatMessage],
     last_user: &str,
 ) -> Value {
-    let mut messages: Vec<Value> = turns
-        .iter()
-        .map(|m| json!({"role": role(m.role), "content": m.content}))
-        .collect();
+    let mut messages: Vec<Value> = turns.iter().map(crate::turn_json).collect();
     messages.push(json!({"role": "user", "content": last_user}));
     let mut body = json!({
         "model": backend.model,

@@ -119,6 +119,11 @@ fn sampling(body: &mut Value, backend: &Backend, stop_key: &str) {
 }
 
 /// The wire name of a turn's role (both protocols use the same two).
+/// An earlier turn as both protocols write it: `{"role", "content"}`.
+fn turn_json(m: &twin_shared::ChatMessage) -> serde_json::Value {
+    serde_json::json!({"role": role(m.role), "content": m.content})
+}
+
 fn role(r: twin_shared::Role) -> &'static str {
     match r {
         twin_shared::Role::User => "user",

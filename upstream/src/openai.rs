@@ -2,7 +2,7 @@
 //! stream: `data: {chunk}` lines with `choices[0].delta.content` and a `finish_reason`, optional `usage`,
 //! ending with `data: [DONE]`; an `{"error": ...}` object mid-stream.
 
-use crate::{Backend, ProtocolError, Upstream, role};
+use crate::{Backend, ProtocolError, Upstream};
 use serde_json::{Value, json};
 use twin_shared::ChatMessage;
 
@@ -25,11 +25,7 @@ pub fn stream_body(
     last_user: &str,
 ) -> Value {
     let mut messages = vec![json!({"role": "system", "content": system})];
-    messages.extend(
-        turns
-            .iter()
-            .map(|m| json!({"role": role(m.role), "content": m.content})),
-    );
+    messages.extend(turns.iter().map(crate::turn_json));
     messages.push(json!({"role": "user", "content": last_user}));
     let mut body = json!({
         "model": backend.model,

@@ -73,12 +73,11 @@ pub async fn handle(
     let backend = backend.clone();
     let author = config.author.clone();
     let answer_key = config::answer_key(env);
-    let now_s = (clock::now_ms() / 1000.0) as u64;
     let history = history::prepare(
         &chat.messages[..chat.messages.len() - 1],
         &backend,
         answer_key.as_ref(),
-        now_s,
+        clock::now_s(),
     );
     if history.unsigned > 0 || history.over_budget > 0 {
         worker::console_log!(
@@ -90,10 +89,9 @@ pub async fn handle(
     }
     let (id, question) = (backend.id.clone(), chat.question().to_string());
     let signer: Signer = Box::new(move |text| {
-        let now_s = (clock::now_ms() / 1000.0) as u64;
         answer_key
             .as_ref()
-            .map(|k| k.sign(&id, &question, text, now_s))
+            .map(|k| k.sign(&id, &question, text, clock::now_s()))
     });
     let (mut sink, body) = Sink::new(started, signer);
     let env = env.clone();

@@ -42,14 +42,8 @@ impl AnswerKey {
 
     /// The signature of `answer`, given by `backend` to `question` at `now_s` (Unix seconds).
     pub fn sign(&self, backend: &str, question: &str, answer: &str, now_s: u64) -> String {
-        let hex: String = self
-            .mac(backend, now_s, question, answer)
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        format!("v1.{now_s}.{hex}")
+        let mac = self.mac(backend, now_s, question, answer).finalize();
+        format!("v1.{now_s}.{}", hex(&mac.into_bytes()))
     }
 
     /// Whether `signature` is this key's for `answer` given by `backend` to `question`, made within
@@ -80,6 +74,11 @@ impl AnswerKey {
             .verify_slice(&bytes)
             .is_ok()
     }
+}
+
+/// Bytes as lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Lowercase or uppercase hex to bytes; `None` for anything else.

@@ -5,7 +5,7 @@
 //! salted hash of its network (the rate limiter's key), the salt (`TRACE_SALT`) mixed with the UTC day,
 //! so the same reader cannot be followed from one day to the next and the address is never stored.
 
-use crate::signature::MIN_KEY_BYTES;
+use crate::signature::{MIN_KEY_BYTES, hex};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use wasm_bindgen::JsValue;
@@ -66,10 +66,7 @@ pub fn client_hash(salt: &[u8], day: u64, client_key: &str) -> String {
     mac.update(b"twin-trace-client-v1\0");
     mac.update(&day.to_le_bytes());
     mac.update(client_key.as_bytes());
-    mac.finalize().into_bytes()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&mac.finalize().into_bytes()[..16])
 }
 
 /// The salt: the `TRACE_SALT` secret, or a random one per isolate (logged; hashes then differ between

@@ -75,15 +75,7 @@ pub fn bodies_are_capped_as_they_arrive(_: &Stack, c: &Client) {
 /// `answer_deadline_s` (3 s here) with a timeout error; the words already sent stay sent.
 pub fn an_answer_past_its_deadline_is_stopped(_: &Stack, c: &Client) {
     let run = c.ask("f-trickle", "Tell me slowly.");
-    let e = run.error().unwrap_or_else(|| {
-        panic!(
-            "an error event: {:?} {} {:?} {:?}",
-            run.names(),
-            run.status,
-            run.body,
-            run.headers
-        )
-    });
+    let e = run.expect_error();
     assert_eq!(e.code, "upstream_timeout", "{e:?}");
     assert!(e.message.contains("longer than 3 s"), "{}", e.message);
     assert!(
@@ -101,15 +93,7 @@ pub fn an_answer_past_its_deadline_is_stopped(_: &Stack, c: &Client) {
 /// of "Waking", and the reader is not shown its host.
 pub fn a_cold_backend_that_cannot_resolve_fails_at_once(_: &Stack, c: &Client) {
     let run = c.ask("gpu-nxdomain", "Hello?");
-    let e = run.error().unwrap_or_else(|| {
-        panic!(
-            "an error event: {:?} {} {:?} {:?}",
-            run.names(),
-            run.status,
-            run.body,
-            run.headers
-        )
-    });
+    let e = run.expect_error();
     assert_eq!(
         (e.code.as_str(), e.retryable),
         ("not_configured", false),
@@ -133,9 +117,7 @@ pub fn a_cold_backend_that_cannot_resolve_fails_at_once(_: &Stack, c: &Client) {
 pub fn upstream_error_text_stays_in_the_log(_: &Stack, c: &Client) {
     for backend in ["f-overloaded", "f-malformed", "f-dead", "f-500"] {
         let run = c.ask(backend, "Hello?");
-        let e = run
-            .error()
-            .unwrap_or_else(|| panic!("{backend}: an error event: {:?}", run.names()));
+        let e = run.expect_error();
         for leaked in [
             "stand-in",
             "upstream text",
@@ -220,9 +202,7 @@ pub fn a_spent_daily_budget_stops_that_backend_only(stack: &Stack, c: &Client) {
     let used = done.usage.input_tokens + done.usage.output_tokens;
     assert!(used >= 100, "one answer spends the budget: {used} tokens");
     let run = c.ask("capped", "And the garden? BUDGET-2");
-    let e = run
-        .error()
-        .unwrap_or_else(|| panic!("budget_exhausted: {:?}", run.names()));
+    let e = run.expect_error();
     assert_eq!(
         (e.code.as_str(), e.retryable),
         ("budget_exhausted", true),
