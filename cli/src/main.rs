@@ -9,6 +9,7 @@ mod eval_retrieval_cmd;
 mod index_cmd;
 mod models_cmd;
 mod search_cmd;
+mod traces_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -40,6 +41,8 @@ enum Command {
     Dataset(dataset_cmd::Args),
     /// Score every backend's answers (knowledge, hallucination, voice, latency, cost) through the worker.
     Eval(eval_cmd::Args),
+    /// What readers asked: volume, errors, feedback and coverage gaps, from the worker's traces (D1).
+    Traces(traces_cmd::Args),
     /// Run the whole demo: models, the worker under wrangler dev, the demo blog page with the widget.
     Demo(demo_cmd::Args),
 }
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => demo_cmd::run(a),
         Command::Dataset(a) => dataset_cmd::run(a),
         Command::Eval(a) => eval_cmd::run_cmd(a),
+        Command::Traces(a) => traces_cmd::run(a),
     };
     match result {
         Ok(code) => code,

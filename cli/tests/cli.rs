@@ -221,3 +221,29 @@ fn the_committed_adapter_matches_the_dataset_built_today() {
         "the dataset changed since the adapter was trained: run scripts/finetune-tiny.sh"
     );
 }
+
+#[test]
+fn traces_names_a_missing_state_folder_and_a_missing_worker() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let missing = t.path().join("no-such-state");
+    let (ok, _, err) = twin(
+        &["traces", "--persist-to", missing.to_str().expect("utf8")],
+        t.path(),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("no-such-state") && err.contains("--persist-to"),
+        "{err}"
+    );
+    let (ok, _, err) = twin(
+        &["traces", "--persist-to", t.path().to_str().expect("utf8")],
+        t.path(),
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("has no wrangler.toml") && err.contains("--worker"),
+        "{err}"
+    );
+    let (ok, _, err) = twin(&["traces", "--json", "--html", "x.html"], t.path());
+    assert!(!ok && err.contains("cannot be used with"), "{err}");
+}

@@ -242,6 +242,115 @@ async fn an_overlong_question_says_to_shorten_it(ctx: &Ctx) {
     assert_eq!(v["retry"].as_u64(), Some(0), "no Try again: {v}");
 }
 
+/// The rows of `sql` in the demo worker's local D1 database.
+fn demo_d1(sql: &str) -> Vec<Value> {
+    let db = twin_traces::D1::new(
+        &Stack::root().join("worker"),
+        twin_traces::Location::Local {
+            persist_to: Some(Stack::root().join("build/logs/demo/wrangler.state")),
+        },
+    );
+    db.query(sql).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Under a finished answer: a thumbs-down opens an optional comment, a report sends the conversation;
+/// each is announced in the pane and reaches the author's D1 tables, joined to the answer's trace.
+async fn thumbs_down_and_a_jailbreak_report_reach_the_author(ctx: &Ctx) {
+    let page = &ctx.page;
+    // A fresh page and a turn of its own: the check does not lean on an earlier one.
+    open(page, &ctx.demo.page_url).await;
+    let turn = ask_rag_until(
+        page,
+        "'How did you keep the salt air out of Driftwood?'",
+        ".feedback button[aria-label=\"Bad answer\"]",
+        "feedback buttons under the finished answer",
+    )
+    .await;
+    let v = read(page, &format!("({{question: {turn}.querySelector('.q').textContent, tags: [...{turn}.querySelectorAll('.feedback button')].map(b => b.tagName + ':' + (b.getAttribute('aria-label') || b.textContent))}})")).await;
+    let question = text(&v, "question").to_string();
+    assert_eq!(
+        v["tags"],
+        json!([
+            "BUTTON:Good answer",
+            "BUTTON:Bad answer",
+            "BUTTON:Report a jailbreak"
+        ]),
+        "keyboard-reachable buttons with names: {v}"
+    );
+    let mark = format!("FEEDBACKUI{}", std::process::id());
+    eval(
+        page,
+        &format!("{turn}.querySelector('.feedback button[aria-label=\"Bad answer\"]').click()"),
+    )
+    .await;
+    wait_for(
+        page,
+        &format!("!!{turn}.querySelector('.fb-form input') && {turn}.querySelector('button[aria-label=\"Bad answer\"]').getAttribute('aria-pressed') === 'true'"),
+        Duration::from_secs(10),
+        "the thumbs-down stored and its comment box",
+    )
+    .await;
+    eval(page, &format!("(() => {{ {turn}.querySelector('.fb-form input').value = 'Wrong year {mark}'; {turn}.querySelector('.fb-form button[type=submit]').click(); }})()")).await;
+    wait_for(
+        page,
+        &format!("({turn}.querySelector('.fb-note') || {{}}).textContent === 'Thanks: your comment was sent.'"),
+        Duration::from_secs(10),
+        "the comment acknowledged",
+    )
+    .await;
+    eval(page, &format!("[...{turn}.querySelectorAll('.feedback button')].find(b => b.textContent === 'Report a jailbreak').click()")).await;
+    wait_for(
+        page,
+        &format!("!!{turn}.querySelector('.fb-form input')"),
+        Duration::from_secs(10),
+        "the report form",
+    )
+    .await;
+    eval(page, &format!("(() => {{ {turn}.querySelector('.fb-form input').value = 'It obeyed {mark}'; {turn}.querySelector('.fb-form button[type=submit]').click(); }})()")).await;
+    wait_for(
+        page,
+        &format!("({turn}.querySelector('.fb-note') || {{}}).textContent.startsWith('Reported')"),
+        Duration::from_secs(10),
+        "the report acknowledged",
+    )
+    .await;
+    let note = read(page, &format!("({{role: {turn}.querySelector('.fb-note').getAttribute('role'), live: {turn}.closest('[aria-live]').getAttribute('aria-live')}})")).await;
+    assert_eq!(
+        note,
+        json!({"role": "status", "live": "polite"}),
+        "announced"
+    );
+    screenshot(ctx, "feedback.png").await;
+    let verdict = demo_d1(&format!(
+        "SELECT f.kind, f.comment, t.question FROM feedback f JOIN traces t ON t.trace_id = f.trace_id WHERE f.comment LIKE '%Wrong year {mark}%'"
+    ));
+    assert_eq!(verdict.len(), 1, "{verdict:?}");
+    assert_eq!(verdict[0]["kind"], "down", "{verdict:?}");
+    assert_eq!(
+        verdict[0]["question"],
+        question.as_str(),
+        "joined to the answer's trace: {verdict:?}"
+    );
+    let report = demo_d1(&format!(
+        "SELECT kind, conversation FROM feedback WHERE comment LIKE '%It obeyed {mark}%'"
+    ));
+    assert_eq!(report.len(), 1, "{report:?}");
+    assert_eq!(report[0]["kind"], "jailbreak", "{report:?}");
+    let conversation: Value = serde_json::from_str(
+        report[0]["conversation"]
+            .as_str()
+            .expect("the conversation"),
+    )
+    .expect("JSON");
+    assert_eq!(conversation[0]["role"], "user", "{conversation}");
+    assert_eq!(
+        conversation[0]["content"],
+        question.as_str(),
+        "{conversation}"
+    );
+    assert_eq!(conversation[1]["role"], "assistant", "{conversation}");
+}
+
 /// After a 600-word answer (over the 2,000 characters a reader's message may have), follow-ups in the
 /// same pane still work, and the widget sends the earlier answers back signed, so the model gets them.
 async fn follow_ups_after_a_long_answer_work(ctx: &Ctx) {
@@ -586,6 +695,7 @@ fn main() {
             check!(keyboard_enter_sends_and_escape_stops),
             check!(an_uncovered_question_says_so),
             check!(an_overlong_question_says_to_shorten_it),
+            check!(thumbs_down_and_a_jailbreak_report_reach_the_author),
             check!(follow_ups_after_a_long_answer_work),
             check!(error_shows_a_message_and_retry_works),
             check!(narrow_window_stacks_the_panes),

@@ -17,6 +17,10 @@ use twin_shared::Coverage;
 
 #[path = "worker_checks/bounds.rs"]
 mod bounds;
+#[path = "worker_checks/feedback.rs"]
+mod feedback;
+#[path = "worker_checks/gaps.rs"]
+mod gaps;
 #[path = "worker_checks/history.rs"]
 mod history;
 #[path = "worker_checks/traces.rs"]
@@ -120,6 +124,15 @@ fn main() {
         (
             "the_scheduled_run_deletes_old_traces",
             traces::the_scheduled_run_deletes_old_traces,
+        ),
+        (
+            "feedback_is_stored_beside_its_trace",
+            feedback::feedback_is_stored_beside_its_trace,
+        ),
+        ("bad_feedback_is_refused", feedback::bad_feedback_is_refused),
+        (
+            "coverage_gaps_group_and_rank_first",
+            gaps::coverage_gaps_group_and_rank_first,
         ),
         // The checks below start a wrangler dev of their own (its build touches the shared worker
         // build), so they come last.

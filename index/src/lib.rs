@@ -24,5 +24,6 @@ pub use error::IndexError;
 pub use passage::{Kind, Passage};
 pub use query::{
     Feedback, MAX_QUERY_CHARS, MAX_QUERY_TERMS, QueryOptions, Synonyms, question_terms,
+    question_words,
 };
 pub use search::{Hit, PackedIndex};

@@ -121,7 +121,7 @@ pub fn question_terms(question: &str) -> Vec<String> {
 }
 
 /// [`question_terms`] with the lowercase word each term came from.
-fn question_words(question: &str) -> Vec<(String, String)> {
+pub fn question_words(question: &str) -> Vec<(String, String)> {
     let end = question
         .char_indices()
         .nth(MAX_QUERY_CHARS)

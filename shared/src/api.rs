@@ -61,6 +61,10 @@ pub struct PublicConfig {
     pub backends: Vec<BackendInfo>,
     pub probes: Vec<Probe>,
     pub search_enabled: bool,
+    /// Whether `POST /api/feedback` takes verdicts and reports (the worker keeps traces); absent from
+    /// workers that predate it.
+    #[serde(default)]
+    pub feedback: bool,
 }
 
 /// One passage in `GET /api/search`.

@@ -79,6 +79,10 @@ pub enum ErrorCode {
     UnknownProbe,
     /// The backend has spent its daily token budget; it resets at midnight UTC (`retry_after_s`).
     BudgetExhausted,
+    /// Feedback for an answer this worker has no trace of (a wrong id, or one past its retention).
+    UnknownTrace,
+    /// Feedback sent to a worker that keeps no traces (`TRACES = "off"`).
+    FeedbackOff,
 }
 
 impl ErrorCode {
@@ -118,6 +122,8 @@ impl ErrorCode {
         ErrorCode::GpuUnavailable,
         ErrorCode::UnknownProbe,
         ErrorCode::BudgetExhausted,
+        ErrorCode::UnknownTrace,
+        ErrorCode::FeedbackOff,
     ];
 
     /// The code as sent on the wire.
@@ -158,6 +164,8 @@ impl ErrorCode {
             GpuUnavailable => "gpu_unavailable",
             UnknownProbe => "unknown_probe",
             BudgetExhausted => "budget_exhausted",
+            UnknownTrace => "unknown_trace",
+            FeedbackOff => "feedback_off",
         }
     }
 
@@ -176,7 +184,7 @@ impl ErrorCode {
             | MessageTooLong | TooManyTurns | LastNotUser | UnknownBackend | NotAPreflight
             | BadQuery | MissingQuery | QueryTooLong | UnknownProbe => 400,
             OriginNotAllowed => 403,
-            NotFound | SearchDisabled => 404,
+            NotFound | SearchDisabled | UnknownTrace | FeedbackOff => 404,
             MethodNotAllowed => 405,
             BodyTooLarge => 413,
             UnsupportedMediaType => 415,

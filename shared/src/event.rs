@@ -89,6 +89,9 @@ pub struct Done {
     /// twin's own (a message without a valid one is not trusted as the twin's words).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// The id of this answer's trace, for `POST /api/feedback`; absent when the worker keeps no traces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<String>,
 }
 
 /// A failure; after it nothing else comes.
@@ -203,6 +206,7 @@ mod tests {
                 ttft_ms: 3,
                 total_ms: 4,
                 signature: Some("ab12".into()),
+                trace: Some("0123456789abcdef0123456789abcdef".into()),
             }),
             ChatEvent::error(ErrorCode::RateLimited, "slow down", Some(7)),
         ];

@@ -9,6 +9,7 @@ pub mod error_code;
 #[cfg(feature = "files")]
 pub mod eval;
 pub mod event;
+pub mod feedback;
 pub mod probes;
 pub mod prompt;
 pub mod sse;
@@ -20,4 +21,5 @@ pub use error_code::ErrorCode;
 #[cfg(feature = "files")]
 pub use eval::{AnswerableQuestion, EvalSet, UnanswerableQuestion, VoicePrompt};
 pub use event::{ChatEvent, Coverage, Done, ErrorEvent, Source, Status, Usage};
+pub use feedback::{FeedbackKind, FeedbackReceipt, FeedbackRequest};
 pub use probes::{Probe, Probes};

@@ -1,9 +1,9 @@
-//! Talking to the worker: `/api/config`, `/api/warm`, and the streamed `/api/chat`. The widget never
+//! Talking to the worker: `/api/config`, `/api/warm`, the streamed `/api/chat` and `/api/feedback`. The widget never
 //! talks to a model and holds no secret.
 
 use crate::sse;
 use futures_util::StreamExt;
-use twin_shared::{ChatEvent, ChatRequest, PublicConfig};
+use twin_shared::{ChatEvent, ChatRequest, FeedbackRequest, PublicConfig};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, RequestInit, Response};
@@ -139,6 +139,22 @@ pub async fn chat(
             Ok(event) => on_event(event),
             Err(e) => return Err(e.into()),
         }
+    }
+    Ok(())
+}
+
+/// `POST /api/feedback`: a verdict or a jailbreak report on one answer.
+pub async fn feedback(endpoint: &str, req: &FeedbackRequest) -> ApiResult<()> {
+    let body = serde_json::to_string(req).map_err(|e| e.to_string())?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(&body));
+    let headers = web_sys::Headers::new().map_err(|_| "headers".to_string())?;
+    let _ = headers.set("content-type", "application/json");
+    init.set_headers(&headers);
+    let resp = fetch(&format!("{endpoint}/api/feedback"), &init).await?;
+    if !resp.ok() {
+        return Err(refusal(&resp).await);
     }
     Ok(())
 }

@@ -36,13 +36,13 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
                     c.backends
                         .iter()
                         .take(PANES)
-                        .map(|b| PaneState::new(b.clone(), endpoint.clone()))
+                        .map(|b| PaneState::new(b.clone(), endpoint.clone(), c.feedback))
                         .collect()
                 } else {
                     chosen
                         .iter()
                         .filter_map(|id| c.backends.iter().find(|b| &b.id == id))
-                        .map(|b| PaneState::new(b.clone(), endpoint.clone()))
+                        .map(|b| PaneState::new(b.clone(), endpoint.clone(), c.feedback))
                         .collect()
                 };
                 panes.set(shown);

@@ -2,9 +2,11 @@
 //! the request in flight, and folding each stream event into the answer.
 
 use crate::api;
+use crate::feedback::FeedbackState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use twin_shared::chat::MAX_MESSAGE_CHARS;
+use twin_shared::chat::{MAX_ANSWER_CHARS, MAX_MESSAGE_CHARS};
+use twin_shared::feedback::{MAX_FEEDBACK_BYTES, MAX_REPORT_TURNS};
 use twin_shared::{
     BackendInfo, ChatEvent, ChatMessage, ChatRequest, Done, ErrorCode, Source, Status,
 };
@@ -31,6 +33,8 @@ pub struct Turn {
     pub done: Option<Done>,
     pub streaming: bool,
     pub stopped: bool,
+    /// The reader's verdict or report on this answer.
+    pub feedback: FeedbackState,
 }
 
 impl Turn {
@@ -103,6 +107,8 @@ fn advice(code: &str, question: &str) -> Option<&'static str> {
 pub struct PaneState {
     pub backend: BackendInfo,
     pub endpoint: String,
+    /// The worker takes feedback on answers (it keeps traces).
+    pub feedback: bool,
     pub turns: RwSignal<Vec<TurnCell>>,
     next_id: StoredValue<u64>,
     /// The request in flight and the id of its turn (so a finished request never clears a newer one's).
@@ -110,11 +116,13 @@ pub struct PaneState {
 }
 
 impl PaneState {
-    /// An empty conversation with `backend` through the worker at `endpoint`.
-    pub fn new(backend: BackendInfo, endpoint: String) -> PaneState {
+    /// An empty conversation with `backend` through the worker at `endpoint`, which takes `feedback`
+    /// on answers or not.
+    pub fn new(backend: BackendInfo, endpoint: String, feedback: bool) -> PaneState {
         PaneState {
             backend,
             endpoint,
+            feedback,
             turns: RwSignal::new(Vec::new()),
             next_id: StoredValue::new(0),
             abort: RwSignal::new_local(None),
@@ -238,6 +246,38 @@ impl PaneState {
             });
             self.ask(q, None);
         }
+    }
+
+    /// The conversation up to and including turn `id`, for a jailbreak report: the newest messages
+    /// that fit the worker's limits for a report.
+    pub fn conversation_until(&self, id: u64) -> Vec<ChatMessage> {
+        let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+        let mut messages: Vec<ChatMessage> = self.turns.with_untracked(|cells| {
+            cells
+                .iter()
+                .filter(|c| c.id <= id)
+                .flat_map(|c| {
+                    c.turn.with_untracked(|t| {
+                        let mut pair = vec![ChatMessage::user(cut(&t.question, MAX_MESSAGE_CHARS))];
+                        if !t.answer.is_empty() {
+                            pair.push(ChatMessage::assistant(
+                                cut(&t.answer, MAX_ANSWER_CHARS),
+                                None,
+                            ));
+                        }
+                        pair
+                    })
+                })
+                .collect()
+        });
+        let fits = |m: &[ChatMessage]| {
+            m.len() <= MAX_REPORT_TURNS
+                && serde_json::to_string(m).map_or(0, |s| s.len()) <= MAX_FEEDBACK_BYTES - 4096
+        };
+        while !messages.is_empty() && !fits(&messages) {
+            messages.remove(0);
+        }
+        messages
     }
 
     /// Starts a new conversation.

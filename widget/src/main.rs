@@ -5,6 +5,7 @@
 mod api;
 mod app;
 mod conversation;
+mod feedback;
 mod markdown;
 mod pane;
 mod sse;

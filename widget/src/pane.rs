@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::conversation::{PaneState, Turn};
+use crate::feedback::feedback_bar;
 use crate::markdown::markdown;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -40,7 +41,10 @@ pub fn Pane(pane: PaneState) -> impl IntoView {
                             turns.with(|t| t.last().map(|c| c.id) == Some(id))
                         });
                         let turn = cell.turn;
-                        move || turn.with(|t| view_turn(t.clone(), is_last.get(), pane.clone()))
+                        move || {
+                            let signal = turn.clone();
+                            turn.with(|t| view_turn(t.clone(), is_last.get(), pane.clone(), signal, id))
+                        }
                     }
                 </For>
             </div>
@@ -48,7 +52,13 @@ pub fn Pane(pane: PaneState) -> impl IntoView {
     }
 }
 
-fn view_turn(t: Turn, last: bool, pane: PaneState) -> impl IntoView {
+fn view_turn(
+    t: Turn,
+    last: bool,
+    pane: PaneState,
+    signal: ArcRwSignal<Turn>,
+    id: u64,
+) -> impl IntoView {
     let coverage = t.uncovered.then(|| {
         view! { <p class="coverage" role="note">"Not something I've written about"</p> }
     });
@@ -92,6 +102,13 @@ fn view_turn(t: Turn, last: bool, pane: PaneState) -> impl IntoView {
         }
     });
     let stopped = t.stopped.then(|| view! { <p class="note">"Stopped."</p> });
+    // Only a finished answer the worker traced takes feedback.
+    let feedback = t
+        .done
+        .as_ref()
+        .and_then(|d| d.trace.clone())
+        .filter(|_| pane.feedback && !t.streaming && t.failure.is_none())
+        .map(|trace| feedback_bar(signal, pane.clone(), id, trace));
     view! {
         <article class="turn">
             <p class="q">{t.question.clone()}</p>
@@ -103,6 +120,7 @@ fn view_turn(t: Turn, last: bool, pane: PaneState) -> impl IntoView {
             {stopped}
             {failure}
             {copy}
+            {feedback}
         </article>
     }
 }

@@ -94,6 +94,10 @@ pub async fn handle(
             .map(|k| k.sign(&id, &question, text, clock::now_s()))
     });
     let (mut sink, body) = Sink::new(started, signer);
+    let trace_id = (config.traces != traces::TraceMode::Off)
+        .then(traces::new_id)
+        .flatten();
+    sink.trace = trace_id.clone();
     let env = env.clone();
     let mode = config.traces;
     let client_key = rate_limit::client_key(req.headers().get("cf-connecting-ip")?.as_deref());
@@ -106,15 +110,22 @@ pub async fn handle(
             chat: &chat,
             history: &history,
         };
-        let mut hits = None;
-        answer(&env, asked, &mut sink, &mut hits).await;
+        let mut found = None;
+        answer(&env, asked, &mut sink, &mut found).await;
         sink.close();
+        let Some(id) = trace_id else { return };
+        let (hits, coverage) = match found {
+            Some(Found { hits, coverage }) => (Some(hits), Some(coverage)),
+            None => (None, None),
+        };
         let trace = Trace {
+            id,
             at_ms: started,
             backend: backend.id.clone(),
             probe: chat.probe.clone(),
             question: chat.question().to_string(),
             hits,
+            coverage,
             answer: sink.text().to_string(),
             outcome: sink.outcome.clone().unwrap_or_else(|| "reader_left".into()),
             ttft_ms: sink.ttft_ms,
@@ -178,14 +189,17 @@ struct Asked<'a> {
     history: &'a History,
 }
 
+/// What retrieval found, for the trace.
+struct Found {
+    /// `(slug, score)` of each hit, best first.
+    hits: Vec<(String, f64)>,
+    /// How well the hits cover the question.
+    coverage: Coverage,
+}
+
 /// Produces the whole event stream for one question, within the backend's daily budget; what retrieval
-/// found goes into `found` as `(slug, score)`, for the trace (`None`: the backend does not retrieve).
-async fn answer(
-    env: &Env,
-    asked: Asked<'_>,
-    sink: &mut Sink,
-    found: &mut Option<Vec<(String, f64)>>,
-) {
+/// found goes into `found`, for the trace (`None`: the backend does not retrieve).
+async fn answer(env: &Env, asked: Asked<'_>, sink: &mut Sink, found: &mut Option<Found>) {
     let Asked {
         backend,
         key,
@@ -206,11 +220,13 @@ async fn answer(
             }
         }) {
             Ok((hits, levels)) => {
-                *found = Some(
-                    hits.iter()
+                *found = Some(Found {
+                    hits: hits
+                        .iter()
                         .map(|h| (h.slug.clone(), f64::from(h.score)))
                         .collect(),
-                );
+                    coverage: Coverage::best(&levels),
+                });
                 // Only passages that cover something are sent, to the reader (one link per post: two
                 // passages of a post are one link) and to the model. With none left, the reader sees
                 // an empty list and the model is told nothing matches, so it says it hasn't written

@@ -150,6 +150,7 @@ pub async fn consume(
                         ttft_ms: sink.ttft_ms.unwrap_or_else(|| clock::since(sink.started)),
                         total_ms: clock::since(sink.started),
                         signature: sink.signature(),
+                        trace: sink.trace.clone(),
                     };
                     sink.send(&ChatEvent::Done(done));
                     return;

@@ -8,6 +8,7 @@ mod call;
 mod chat;
 mod clock;
 mod config;
+mod feedback;
 mod fetch;
 mod history;
 mod http;
@@ -116,5 +117,6 @@ async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Resul
         Handler::Search => routes::search(&req, config),
         Handler::Warm => routes::warm(req, config, ctx).await,
         Handler::Chat => chat::handle(req, env, config, ctx).await,
+        Handler::Feedback => feedback::handle(req, env, config).await,
     }
 }

@@ -16,6 +16,8 @@ pub enum Handler {
     Warm,
     /// The streamed answer.
     Chat,
+    /// A reader's verdict on an answer, or a jailbreak report.
+    Feedback,
 }
 
 /// One row of [`ROUTES`].
@@ -56,6 +58,12 @@ pub static ROUTES: &[Route] = &[
         path: "/api/chat",
         rate_limited: true,
         handler: Handler::Chat,
+    },
+    Route {
+        method: Method::Post,
+        path: "/api/feedback",
+        rate_limited: true,
+        handler: Handler::Feedback,
     },
     Route {
         method: Method::Post,

@@ -28,6 +28,7 @@ pub fn config(config: &Config) -> Result<Response> {
                 .collect(),
             probes,
             search_enabled: config.search_enabled,
+            feedback: config.traces != crate::traces::TraceMode::Off,
         },
         200,
     )

@@ -25,6 +25,8 @@ pub struct Sink {
     pub usage: Option<twin_shared::Usage>,
     /// How it ended: the `done` stop reason or the `error` code, once sent.
     pub outcome: Option<String>,
+    /// The answer's trace id, for `done` (`None` when traces are off).
+    pub trace: Option<String>,
     signer: Signer,
 }
 
@@ -43,6 +45,7 @@ impl Sink {
                 text: String::new(),
                 usage: None,
                 outcome: None,
+                trace: None,
                 signer,
             },
             rx,

@@ -13,8 +13,11 @@ use worker::Env;
 
 /// The D1 binding.
 const BINDING: &str = "TRACES_DB";
-/// The schema, run once per isolate before the first write.
-const SCHEMA: &str = include_str!("../migrations/0001_traces.sql");
+/// The schema (every migration, in order), run once per isolate before the first read or write.
+const SCHEMA: &[&str] = &[
+    include_str!("../migrations/0001_traces.sql"),
+    include_str!("../migrations/0002_feedback.sql"),
+];
 
 /// How much a trace keeps (`TRACES`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,12 +45,16 @@ impl TraceMode {
 /// One answer, as recorded.
 #[derive(Debug, Default)]
 pub struct Trace {
+    /// The id the reader got in `done` ([`new_id`]).
+    pub id: String,
     pub at_ms: f64,
     pub backend: String,
     pub probe: Option<String>,
     pub question: String,
     /// `(slug, score)` of each retrieved passage, best first; `None` for a backend without retrieval.
     pub hits: Option<Vec<(String, f64)>>,
+    /// How well the posts cover the question, judged from retrieval; `None` without retrieval.
+    pub coverage: Option<twin_shared::Coverage>,
     pub answer: String,
     /// The stop reason, or the error code.
     pub outcome: String,
@@ -57,6 +64,14 @@ pub struct Trace {
     pub tokens_out: Option<u64>,
     /// The rate limiter's key for the client (an address or an IPv6 /64), hashed before storing.
     pub client_key: String,
+}
+
+/// A new trace id: [`twin_shared::feedback::TRACE_ID_HEX`] random hex digits; `None` without
+/// randomness (the answer then goes untraced).
+pub fn new_id() -> Option<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).ok()?;
+    Some(hex(&bytes))
 }
 
 /// The salted, daily hash of a client key: 32 hex digits.
@@ -94,8 +109,18 @@ fn salt(env: &Env) -> Vec<u8> {
     SALT.with(Vec::clone)
 }
 
+/// The stored form of a client key at `at_ms`: its salted daily hash, or `unknown` without a salt.
+pub fn client_column(env: &Env, at_ms: f64, client_key: &str) -> String {
+    let salt = salt(env);
+    if salt.is_empty() {
+        "unknown".to_string()
+    } else {
+        client_hash(&salt, (at_ms / 86_400_000.0) as u64, client_key)
+    }
+}
+
 /// The database, with its schema run once per isolate.
-async fn ready_db(env: &Env) -> worker::Result<worker::D1Database> {
+pub async fn ready_db(env: &Env) -> worker::Result<worker::D1Database> {
     let db = env.d1(BINDING)?;
     thread_local! {
         static READY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -103,7 +128,8 @@ async fn ready_db(env: &Env) -> worker::Result<worker::D1Database> {
     if !READY.with(std::cell::Cell::get) {
         // Comments out first, then one statement at a time.
         let sql: Vec<&str> = SCHEMA
-            .lines()
+            .iter()
+            .flat_map(|migration| migration.lines())
             .map(|l| l.split("--").next().unwrap_or(""))
             .collect();
         for statement in sql.join(" ").split(';').filter(|s| !s.trim().is_empty()) {
@@ -125,10 +151,12 @@ pub async fn forget_older_than(env: &Env, days: u64, now_ms: f64) {
 
 async fn delete_before(env: &Env, cutoff_ms: f64) -> worker::Result<()> {
     let db = ready_db(env).await?;
-    db.prepare("DELETE FROM traces WHERE at_ms < ?1")
-        .bind(&[JsValue::from_f64(cutoff_ms.floor())])?
-        .run()
-        .await?;
+    for table in ["traces", "feedback"] {
+        db.prepare(format!("DELETE FROM {table} WHERE at_ms < ?1"))
+            .bind(&[JsValue::from_f64(cutoff_ms.floor())])?
+            .run()
+            .await?;
+    }
     Ok(())
 }
 
@@ -144,12 +172,7 @@ pub async fn record(env: &Env, mode: TraceMode, trace: Trace) {
 
 async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
     let db = ready_db(env).await?;
-    let salt = salt(env);
-    let client = if salt.is_empty() {
-        "unknown".to_string()
-    } else {
-        client_hash(&salt, (t.at_ms / 86_400_000.0) as u64, &t.client_key)
-    };
+    let client = client_column(env, t.at_ms, &t.client_key);
     let text = |s: &str| match mode {
         TraceMode::Full => JsValue::from_str(s),
         _ => JsValue::NULL,
@@ -165,17 +188,20 @@ async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
         .and_then(|h| h.first())
         .map_or(JsValue::NULL, |(_, s)| JsValue::from_f64(*s));
     db.prepare(
-        "INSERT INTO traces (at_ms, backend, probe, question, hits, top_score, answer, outcome, \
-         ttft_ms, total_ms, tokens_in, tokens_out, client) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        "INSERT INTO traces (trace_id, at_ms, backend, probe, question, hits, top_score, coverage, \
+         answer, outcome, ttft_ms, total_ms, tokens_in, tokens_out, client) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )
     .bind(&[
+        JsValue::from_str(&t.id),
         JsValue::from_f64(t.at_ms.floor()),
         JsValue::from_str(&t.backend),
         t.probe.as_deref().map_or(JsValue::NULL, JsValue::from_str),
         text(&t.question),
         hits,
         top,
+        t.coverage
+            .map_or(JsValue::NULL, |c| JsValue::from_str(c.as_str())),
         text(&t.answer),
         JsValue::from_str(&t.outcome),
         num(t.ttft_ms),

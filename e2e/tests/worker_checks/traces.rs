@@ -2,52 +2,33 @@
 //! fields the author needs and never the client's address; `TRACES=metadata` keeps no text and `off`
 //! writes nothing (each on a `wrangler dev` of its own).
 
-use serde_json::Value;
+use reqwest::Method;
+use serde_json::{Value, json};
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use twin_e2e::{Client, Stack};
 use twin_local::wrangler::WranglerDev;
+use twin_traces::{D1, D1Error, Location};
 use twin_upstream::{Backend, Provider};
 
 /// Rows of `sql` on the local D1 database kept in `state` (a `--persist-to` directory); empty when
 /// the table does not exist yet.
-fn query(state: &Path, sql: &str) -> Vec<Value> {
-    let out = Command::new("npx")
-        .current_dir(Stack::root().join("worker"))
-        .args([
-            "wrangler",
-            "d1",
-            "execute",
-            "twin-traces",
-            "--local",
-            "--json",
-        ])
-        .arg("--persist-to")
-        .arg(state)
-        .args(["--command", sql])
-        .env("WRANGLER_SEND_METRICS", "false")
-        .env("CI", "true")
-        .output()
-        .expect("npx wrangler d1 execute");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        assert!(
-            format!("{stdout}{stderr}").contains("no such table"),
-            "d1 execute failed: {stdout} {stderr}"
-        );
-        return Vec::new();
+pub fn query(state: &Path, sql: &str) -> Vec<Value> {
+    let db = D1::new(
+        &Stack::root().join("worker"),
+        Location::Local {
+            persist_to: Some(state.to_path_buf()),
+        },
+    );
+    match db.query(sql) {
+        Ok(rows) => rows,
+        Err(D1Error::NoTable(_)) => Vec::new(),
+        Err(e) => panic!("{e}"),
     }
-    let v: Value = serde_json::from_str(&stdout).unwrap_or_else(|_| panic!("JSON: {stdout}"));
-    v[0]["results"]
-        .as_array()
-        .unwrap_or_else(|| panic!("results: {v}"))
-        .clone()
 }
 
 /// The rows whose question or backend matches, waiting up to 10 s for the write after the stream.
-fn rows_where(state: &Path, condition: &str, want: usize) -> Vec<Value> {
+pub fn rows_where(state: &Path, condition: &str, want: usize) -> Vec<Value> {
     let start = Instant::now();
     loop {
         let rows = query(state, &format!("SELECT * FROM traces WHERE {condition}"));
@@ -58,7 +39,8 @@ fn rows_where(state: &Path, condition: &str, want: usize) -> Vec<Value> {
     }
 }
 
-fn state_of(log: &str) -> std::path::PathBuf {
+/// The `--persist-to` folder of the `wrangler dev` that logs to `build/logs/e2e/{log}.log`.
+pub fn state_of(log: &str) -> std::path::PathBuf {
     Stack::root().join(format!("build/logs/e2e/{log}.state"))
 }
 
@@ -72,6 +54,16 @@ pub fn each_answer_writes_one_trace_row(_: &Stack, c: &Client) {
     let rows = rows_where(&state, &format!("question LIKE '%{mark}-1%'"), 1);
     assert_eq!(rows.len(), 1, "one row per answer: {rows:?}");
     let row = &rows[0];
+    let id = run
+        .done()
+        .and_then(|d| d.trace.clone())
+        .expect("done carries the trace id");
+    assert!(twin_shared::feedback::is_trace_id(&id), "{id}");
+    assert_eq!(
+        row["trace_id"],
+        id.as_str(),
+        "the row is the answer's trace: {row}"
+    );
     assert_eq!(row["backend"], "echo", "{row}");
     assert_eq!(row["outcome"], "end_turn", "{row}");
     assert!(
@@ -89,6 +81,7 @@ pub fn each_answer_writes_one_trace_row(_: &Stack, c: &Client) {
         "no retrieval on echo: {row}"
     );
     assert_eq!(row.get("top_score"), Some(&Value::Null), "{row}");
+    assert_eq!(row.get("coverage"), Some(&Value::Null), "{row}");
     let client = row["client"].as_str().expect("a client hash");
     assert!(
         client.len() == 32 && client.chars().all(|c| c.is_ascii_hexdigit()),
@@ -114,6 +107,7 @@ pub fn each_answer_writes_one_trace_row(_: &Stack, c: &Client) {
         (top - hits[0].1).abs() < 1e-3,
         "the best hit's score: {rows:?}"
     );
+    assert_eq!(rows[0]["coverage"], "covered", "{rows:?}");
     assert_eq!(rows[0]["client"], client, "the same client, the same day");
     // Another network, another hash.
     let other = Client::new(&c.base, "203.0.113.99");
@@ -175,6 +169,30 @@ pub fn trace_modes_keep_less_or_nothing(stack: &Stack, _: &Client) {
             );
             assert_eq!(row["outcome"], "stop", "{row}");
         }
+        let trace = run.done().and_then(|d| d.trace.clone());
+        let (_, config) = c.get_json("/api/config");
+        let feedback = json!({
+            "trace": trace.clone().unwrap_or_else(|| "0".repeat(32)),
+            "kind": "down",
+            "comment": "The year is wrong."
+        });
+        let (s, _, body) = c.send(c.request(Method::POST, "/api/feedback").json(&feedback));
+        if mode == "off" {
+            assert_eq!(trace, None, "no trace id without a trace");
+            assert_eq!(config["feedback"], false, "{config}");
+            assert!(s == 404 && body.contains("feedback_off"), "{s} {body}");
+        } else {
+            assert_eq!(config["feedback"], true, "{config}");
+            assert_eq!(s, 201, "{body}");
+            let stored = query(&state, "SELECT * FROM feedback");
+            assert_eq!(stored.len(), 1, "{stored:?}");
+            assert_eq!(stored[0]["kind"], "down", "{stored:?}");
+            assert_eq!(
+                stored[0].get("comment"),
+                Some(&Value::Null),
+                "{mode} keeps no text: {stored:?}"
+            );
+        }
     }
 }
 
@@ -193,8 +211,10 @@ pub fn the_scheduled_run_deletes_old_traces(stack: &Stack, c: &Client) {
     query(
         &state,
         &format!(
-            "INSERT INTO traces (at_ms, backend, hits, outcome, total_ms, client) \
-             VALUES (1000, 'old-{mark}', '[]', 'end_turn', 1, 'x')"
+            "INSERT INTO traces (trace_id, at_ms, backend, hits, outcome, total_ms, client) \
+             VALUES ('old-{mark}', 1000, 'old-{mark}', '[]', 'end_turn', 1, 'x'); \
+             INSERT INTO feedback (at_ms, trace_id, slot, kind, client) \
+             VALUES (1000, 'old-{mark}', 'verdict', 'down', 'x')"
         ),
     );
     assert_eq!(
@@ -223,6 +243,14 @@ pub fn the_scheduled_run_deletes_old_traces(stack: &Stack, c: &Client) {
         gone,
         "the scheduled run deleted the old trace ({})",
         stack.url
+    );
+    assert!(
+        query(
+            &state,
+            &format!("SELECT id FROM feedback WHERE trace_id = 'old-{mark}'")
+        )
+        .is_empty(),
+        "and its feedback"
     );
     assert_eq!(
         query(
