@@ -10,6 +10,9 @@ mod common;
 
 use chromiumoxide::Page;
 use chromiumoxide::cdp::browser_protocol::emulation::SetDeviceMetricsOverrideParams;
+use chromiumoxide::cdp::browser_protocol::input::{
+    DispatchKeyEventParams, DispatchKeyEventType, InsertTextParams,
+};
 use common::{ROOT, eval, num, open, read, text, wait_for};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -253,8 +256,43 @@ fn demo_d1(sql: &str) -> Vec<Value> {
     db.query(sql).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Under a finished answer: a thumbs-down opens an optional comment, a report sends the conversation;
-/// each is announced in the pane and reaches the author's D1 tables, joined to the answer's trace.
+/// Presses Enter as a keyboard does (a trusted key event through CDP, which activates a focused button
+/// or submits a form; a script-made event would not).
+async fn press_enter(page: &Page) {
+    for kind in [DispatchKeyEventType::KeyDown, DispatchKeyEventType::KeyUp] {
+        let mut key = DispatchKeyEventParams::builder()
+            .r#type(kind.clone())
+            .key("Enter")
+            .code("Enter")
+            .windows_virtual_key_code(13);
+        if kind == DispatchKeyEventType::KeyDown {
+            key = key.text("\r");
+        }
+        page.execute(key.build().expect("a key event"))
+            .await
+            .expect("press Enter");
+    }
+}
+
+/// Types `text` into the focused element as a keyboard does.
+async fn type_text(page: &Page, text: &str) {
+    page.execute(InsertTextParams::new(text))
+        .await
+        .expect("type");
+}
+
+/// The focused element inside the widget, described.
+async fn focused(page: &Page) -> String {
+    read(page, &format!("(() => {{ const a = {ROOT}.activeElement; return a ? a.tagName + ':' + (a.getAttribute('aria-label') || a.textContent.trim()) : 'none'; }})()"))
+        .await
+        .as_str()
+        .unwrap_or_else(|| panic!("no focus description"))
+        .to_string()
+}
+
+/// Under a finished answer, from the keyboard alone: a thumbs-down opens an optional comment that takes
+/// the focus and gives it back, and a report sends the conversation; each is announced and reaches the
+/// author's D1 tables, joined to the answer's trace, the twin's answer marked as signed.
 async fn thumbs_down_and_a_jailbreak_report_reach_the_author(ctx: &Ctx) {
     let page = &ctx.page;
     // A fresh page and a turn of its own: the check does not lean on an earlier one.
@@ -275,38 +313,47 @@ async fn thumbs_down_and_a_jailbreak_report_reach_the_author(ctx: &Ctx) {
             "BUTTON:Bad answer",
             "BUTTON:Report a jailbreak"
         ]),
-        "keyboard-reachable buttons with names: {v}"
+        "buttons with names: {v}"
     );
     let mark = format!("FEEDBACKUI{}", std::process::id());
     eval(
         page,
-        &format!("{turn}.querySelector('.feedback button[aria-label=\"Bad answer\"]').click()"),
+        &format!("{turn}.querySelector('.feedback button[aria-label=\"Bad answer\"]').focus()"),
     )
     .await;
+    press_enter(page).await;
     wait_for(
         page,
-        &format!("!!{turn}.querySelector('.fb-form input') && {turn}.querySelector('button[aria-label=\"Bad answer\"]').getAttribute('aria-pressed') === 'true'"),
+        &format!("!!{turn}.querySelector('.fb-form input') && {turn}.querySelector('button[aria-label=\"Bad answer\"]').getAttribute('aria-pressed') === 'true' && {ROOT}.activeElement === {turn}.querySelector('.fb-form input')"),
         Duration::from_secs(10),
-        "the thumbs-down stored and its comment box",
+        "the thumbs-down stored and the focus in its comment box",
     )
     .await;
-    eval(page, &format!("(() => {{ {turn}.querySelector('.fb-form input').value = 'Wrong year {mark}'; {turn}.querySelector('.fb-form button[type=submit]').click(); }})()")).await;
+    type_text(page, &format!("Wrong year {mark}")).await;
+    press_enter(page).await;
     wait_for(
         page,
-        &format!("({turn}.querySelector('.fb-note') || {{}}).textContent === 'Thanks: your comment was sent.'"),
+        &format!("({turn}.querySelector('.fb-note') || {{}}).textContent === 'Thanks: your comment was sent.' && !{turn}.querySelector('.fb-form')"),
         Duration::from_secs(10),
         "the comment acknowledged",
     )
     .await;
-    eval(page, &format!("[...{turn}.querySelectorAll('.feedback button')].find(b => b.textContent === 'Report a jailbreak').click()")).await;
+    assert_eq!(
+        focused(page).await,
+        "BUTTON:Bad answer",
+        "the focus comes back"
+    );
+    eval(page, &format!("[...{turn}.querySelectorAll('.feedback button')].find(b => b.textContent === 'Report a jailbreak').focus()")).await;
+    press_enter(page).await;
     wait_for(
         page,
-        &format!("!!{turn}.querySelector('.fb-form input')"),
+        &format!("{ROOT}.activeElement === {turn}.querySelector('.fb-form input')"),
         Duration::from_secs(10),
-        "the report form",
+        "the report form, focused",
     )
     .await;
-    eval(page, &format!("(() => {{ {turn}.querySelector('.fb-form input').value = 'It obeyed {mark}'; {turn}.querySelector('.fb-form button[type=submit]').click(); }})()")).await;
+    type_text(page, &format!("It obeyed {mark}")).await;
+    press_enter(page).await;
     wait_for(
         page,
         &format!("({turn}.querySelector('.fb-note') || {{}}).textContent.startsWith('Reported')"),
@@ -314,10 +361,15 @@ async fn thumbs_down_and_a_jailbreak_report_reach_the_author(ctx: &Ctx) {
         "the report acknowledged",
     )
     .await;
-    let note = read(page, &format!("({{role: {turn}.querySelector('.fb-note').getAttribute('role'), live: {turn}.closest('[aria-live]').getAttribute('aria-live')}})")).await;
+    assert_eq!(
+        focused(page).await,
+        "BUTTON:Reported",
+        "the focus stays on the report button"
+    );
+    let note = read(page, &format!("({{role: {turn}.querySelector('.fb-note').getAttribute('role'), expanded: [...{turn}.querySelectorAll('.feedback button')].find(b => b.classList.contains('report')).getAttribute('aria-expanded')}})")).await;
     assert_eq!(
         note,
-        json!({"role": "status", "live": "polite"}),
+        json!({"role": "status", "expanded": "false"}),
         "announced"
     );
     screenshot(ctx, "feedback.png").await;
@@ -342,13 +394,26 @@ async fn thumbs_down_and_a_jailbreak_report_reach_the_author(ctx: &Ctx) {
             .expect("the conversation"),
     )
     .expect("JSON");
-    assert_eq!(conversation[0]["role"], "user", "{conversation}");
+    let last = conversation
+        .as_array()
+        .and_then(|m| m.len().checked_sub(2))
+        .expect("a question and its answer");
+    assert_eq!(conversation[last]["role"], "user", "{conversation}");
     assert_eq!(
-        conversation[0]["content"],
+        conversation[last]["content"],
         question.as_str(),
         "{conversation}"
     );
-    assert_eq!(conversation[1]["role"], "assistant", "{conversation}");
+    assert_eq!(
+        conversation[last + 1]["role"],
+        "assistant",
+        "{conversation}"
+    );
+    assert_eq!(
+        conversation[last + 1]["signed"],
+        true,
+        "the twin's own answer: {conversation}"
+    );
 }
 
 /// After a 600-word answer (over the 2,000 characters a reader's message may have), follow-ups in the

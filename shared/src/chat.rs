@@ -60,15 +60,19 @@ impl ChatMessage {
 /// Whether `text` says nothing: only whitespace, control characters, or invisible format characters
 /// (zero-width spaces and joiners, direction marks, the byte-order mark, soft hyphens).
 pub fn is_blank(text: &str) -> bool {
-    text.chars().all(|c| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}'
-                | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
-                | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
-                | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}'
-                | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
-    })
+    text.chars().all(|c| c.is_whitespace() || is_invisible(c))
+}
+
+/// Whether `c` shows nothing of its own but can change how text around it shows: a control character
+/// or an invisible format character (zero-width spaces and joiners, direction marks and overrides, the
+/// byte-order mark, soft hyphens, variation selectors, tags).
+pub fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}'
+            | '\u{17B4}' | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}'
+            | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
 }
 
 /// The body of `POST /api/chat`.

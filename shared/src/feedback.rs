@@ -70,6 +70,9 @@ pub struct FeedbackRequest {
 pub struct FeedbackReceipt {
     pub trace: String,
     pub kind: FeedbackKind,
+    /// Whether the comment and a report's conversation were kept (`TRACES = "full"`); with `metadata`
+    /// only the verdict or the report itself is.
+    pub text_kept: bool,
 }
 
 /// Whether `id` is shaped like a trace id (the worker's are [`TRACE_ID_HEX`] lowercase hex digits).
@@ -155,6 +158,18 @@ impl FeedbackRequest {
                     format!(
                         "reported message {} has {chars} characters; the limit is {limit}",
                         i + 1
+                    ),
+                ));
+            }
+            if m.signature.as_ref().is_some_and(|s| {
+                m.role == Role::User || s.chars().count() > crate::chat::MAX_SIGNATURE_CHARS
+            }) {
+                return Err(RequestError::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "reported message {}: only an answer carries a signature, of at most {} characters",
+                        i + 1,
+                        crate::chat::MAX_SIGNATURE_CHARS
                     ),
                 ));
             }

@@ -26,7 +26,7 @@ pub enum D1Error {
         "could not run `npx wrangler` in {dir}: {source} (is Node.js installed, and `npm ci` run in worker/?)"
     )]
     Spawn { dir: String, source: std::io::Error },
-    #[error("the traces table does not exist yet in {0} (no answer has been traced there)")]
+    #[error("a twin table does not exist yet in {0} (no answer has been traced there)")]
     NoTable(String),
     #[error("`wrangler d1 execute` failed on {place}: {output}")]
     Failed { place: String, output: String },
@@ -61,8 +61,13 @@ impl D1 {
         }
     }
 
-    /// The rows `sql` returns.
+    /// The rows `sql` returns (its first statement's).
     pub fn query(&self, sql: &str) -> Result<Vec<Value>, D1Error> {
+        results(&self.execute(sql)?)
+    }
+
+    /// Wrangler's whole `--json` output for `sql`: per statement, its `results` and `meta`.
+    pub fn execute(&self, sql: &str) -> Result<String, D1Error> {
         let mut cmd = Command::new("npx");
         cmd.current_dir(&self.worker_dir)
             .args(["wrangler", "d1", "execute", DATABASE, "--json"])
@@ -80,7 +85,9 @@ impl D1 {
                 cmd.arg("--remote");
             }
         }
-        cmd.args(["--command", sql]);
+        cmd.args(["--command", sql])
+            // A prompt (a login, a confirmation) must fail, not wait unseen for input.
+            .stdin(std::process::Stdio::null());
         let out = cmd.output().map_err(|source| D1Error::Spawn {
             dir: self.worker_dir.display().to_string(),
             source,
@@ -96,7 +103,7 @@ impl D1 {
                 output: output.trim().chars().take(2_000).collect(),
             });
         }
-        results(&stdout)
+        Ok(stdout.into_owned())
     }
 }
 

@@ -2,9 +2,12 @@
 //! uncovered or thin, their top score was under the author's floor, or the answer declined), grouped
 //! into topics without a model. Each question is reduced to its analysed terms (the index's own
 //! analyser: stop and question words out, stemmed), and topics are formed greedily: the term shared by
-//! the most gap questions, weighted by how rare it is among every question asked (so "think" or "blog"
-//! do not make a topic), takes all the questions that hold it; then the next, until no term is shared.
-//! The questions left over are topics of one.
+//! the most gap questions, weighted by how rare it is among every question asked, takes all the
+//! questions that hold it; then the next, until no term is shared. A term in more than
+//! [`COMMON_SHARE`] of the answered questions (once there are [`COMMON_MIN`] of them) never starts a
+//! topic: "think" or "blog" say nothing about what is missing. The questions left over are topics of
+//! one. A reader asking the same question again counts once, so one reader (or a script) cannot push a
+//! topic to the top.
 
 use crate::rows::TraceRow;
 use serde::Serialize;
@@ -70,8 +73,10 @@ pub struct Topic {
     pub label: String,
     /// Other words most of its questions share.
     pub related: Vec<String>,
-    /// Times a question on it was asked.
+    /// Times a question on it was asked (the same reader asking the same question again counts once).
     pub count: usize,
+    /// Distinct readers who asked (by the daily client hash).
+    pub readers: usize,
     /// The question that shares the most words with the others.
     pub example: String,
     /// Its distinct questions, most asked first (at most [`MAX_LISTED`]).
@@ -80,33 +85,71 @@ pub struct Topic {
 
 /// Most distinct questions listed under a topic.
 pub const MAX_LISTED: usize = 10;
+/// Share of the answered questions above which a term is too common to name a topic.
+pub const COMMON_SHARE: f64 = 0.3;
+/// Answered questions needed before [`COMMON_SHARE`] applies.
+pub const COMMON_MIN: usize = 5;
+
+/// One gap question as asked: its text and who asked (the traces' daily client hash).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Gap<'a> {
+    pub question: &'a str,
+    pub client: &'a str,
+}
 
 /// One analysed question.
 struct Asked<'a> {
     text: &'a str,
+    client: &'a str,
     terms: BTreeSet<String>,
 }
 
-/// Groups the `gaps` questions into topics, most asked first; `all` (every question asked, gaps
-/// included) says how common each term is.
-pub fn topics(gaps: &[&str], all: &[&str]) -> Vec<Topic> {
+fn terms(q: &str) -> BTreeSet<String> {
+    question_words(q).into_iter().map(|(_, t)| t).collect()
+}
+
+/// Groups the `gaps` questions into topics, most asked first; `answered` (the other reader questions)
+/// says how common each term is.
+pub fn topics(gaps: &[Gap], answered: &[&str]) -> Vec<Topic> {
+    // One ask per reader and question (case and spacing aside).
+    let mut seen = BTreeSet::new();
+    let gaps: Vec<&Gap> = gaps
+        .iter()
+        .filter(|g| {
+            let key = g
+                .question
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            seen.insert((g.client.to_string(), key))
+        })
+        .collect();
     let mut df: BTreeMap<String, usize> = BTreeMap::new();
-    for q in all.iter().chain(gaps) {
-        for term in question_words(q)
-            .into_iter()
-            .map(|(_, t)| t)
-            .collect::<BTreeSet<_>>()
-        {
+    let mut df_answered: BTreeMap<String, usize> = BTreeMap::new();
+    for q in answered {
+        for term in terms(q) {
+            *df.entry(term.clone()).or_default() += 1;
+            *df_answered.entry(term).or_default() += 1;
+        }
+    }
+    for g in &gaps {
+        for term in terms(g.question) {
             *df.entry(term).or_default() += 1;
         }
     }
-    let n = (all.len() + gaps.len()) as f64;
+    let n = (answered.len() + gaps.len()) as f64;
     let idf = |t: &str| (1.0 + n / df.get(t).copied().unwrap_or(1) as f64).ln();
+    let common = |t: &str| {
+        answered.len() >= COMMON_MIN
+            && df_answered.get(t).copied().unwrap_or(0) as f64
+                > COMMON_SHARE * answered.len() as f64
+    };
     let mut word_of: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
     let asked: Vec<Asked> = gaps
         .iter()
-        .map(|q| {
-            let words = question_words(q);
+        .map(|g| {
+            let words = question_words(g.question);
             for (w, t) in &words {
                 *word_of
                     .entry(t.clone())
@@ -115,7 +158,8 @@ pub fn topics(gaps: &[&str], all: &[&str]) -> Vec<Topic> {
                     .or_default() += 1;
             }
             Asked {
-                text: q,
+                text: g.question,
+                client: g.client,
                 terms: words.into_iter().map(|(_, t)| t).collect(),
             }
         })
@@ -140,7 +184,7 @@ pub fn topics(gaps: &[&str], all: &[&str]) -> Vec<Topic> {
         }
         let best = shared
             .iter()
-            .filter(|(_, c)| **c >= 2)
+            .filter(|(t, c)| **c >= 2 && !common(t))
             .map(|(t, c)| (*t, *c as f64 * idf(t)))
             .max_by(|a, b| a.1.total_cmp(&b.1).then_with(|| b.0.cmp(a.0)));
         let Some((term, _)) = best else { break };
@@ -159,7 +203,12 @@ pub fn topics(gaps: &[&str], all: &[&str]) -> Vec<Topic> {
             .unwrap_or_default();
         out.push(topic(&asked, &[i], &rarest, &word));
     }
-    out.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+    out.sort_by(|a, b| {
+        b.count
+            .cmp(&a.count)
+            .then_with(|| b.readers.cmp(&a.readers))
+            .then_with(|| a.label.cmp(&b.label))
+    });
     out
 }
 
@@ -201,6 +250,11 @@ fn topic(asked: &[Asked], members: &[usize], term: &str, word: &dyn Fn(&str) -> 
         },
         related: related.iter().take(3).map(|(t, _)| word(t)).collect(),
         count: members.len(),
+        readers: members
+            .iter()
+            .map(|&i| asked[i].client)
+            .collect::<BTreeSet<_>>()
+            .len(),
         example: example.trim().to_string(),
         questions: questions
             .into_iter()
@@ -213,6 +267,19 @@ fn topic(asked: &[Asked], members: &[usize], term: &str, word: &dyn Fn(&str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each question from its own reader.
+    fn asked<'a>(questions: &[&'a str]) -> Vec<Gap<'a>> {
+        const CLIENTS: [&str; 8] = ["a", "b", "c", "d", "e", "f", "g", "h"];
+        questions
+            .iter()
+            .zip(CLIENTS.iter().cycle())
+            .map(|(q, c)| Gap {
+                question: q,
+                client: c,
+            })
+            .collect()
+    }
 
     #[test]
     fn questions_on_one_subject_group_together_and_rank_first() {
@@ -229,8 +296,9 @@ mod tests {
             "What do you think of LoRa range?",
             "How did you waterproof the box?",
         ];
-        let t = topics(&gaps, &answered);
+        let t = topics(&asked(&gaps), &answered);
         assert_eq!(t[0].label, "kubernetes", "{t:#?}");
+        assert_eq!(t[0].readers, 3);
         assert_eq!(t[0].count, 3);
         assert_eq!(t[1].label, "jazz", "{t:#?}");
         assert_eq!(t[1].count, 2);
@@ -256,10 +324,47 @@ mod tests {
             "What do you think about batteries?",
             "What do you think of the enclosure?",
         ];
-        let t = topics(&gaps, &answered);
+        let t = topics(&asked(&gaps), &answered);
         assert_eq!(t[0].label, "rust", "{t:#?}");
         assert_eq!(t[0].count, 2);
         assert_eq!(t.len(), 2, "{t:#?}");
+        // Sharing only a word that most answered questions hold is no topic.
+        let answered = [
+            "What do you think of the sensor?",
+            "What do you think of the solar panel?",
+            "What do you think about batteries?",
+            "What do you think of the enclosure?",
+            "How did you mount the mast?",
+        ];
+        let t = topics(
+            &asked(&["Do you think about opera?", "What do you think of chess?"]),
+            &answered,
+        );
+        assert_eq!(t.len(), 2, "two topics of one: {t:#?}");
+        assert!(
+            t.iter().all(|t| t.count == 1 && t.label != "think"),
+            "{t:#?}"
+        );
+    }
+
+    #[test]
+    fn one_reader_repeating_a_question_counts_once() {
+        let spam: Vec<Gap> = (0..20)
+            .map(|_| Gap {
+                question: "Do you like  Opera?",
+                client: "spammer",
+            })
+            .chain([Gap {
+                question: "do you like opera?",
+                client: "spammer",
+            }])
+            .collect();
+        let mut all = spam.clone();
+        all.extend(asked(&["Kubernetes at home?", "Would you use kubernetes?"]));
+        let t = topics(&all, &[]);
+        assert_eq!(t[0].label, "kubernetes", "{t:#?}");
+        assert_eq!((t[0].count, t[0].readers), (2, 2));
+        assert_eq!(t[1].count, 1, "twenty-one asks by one reader: {t:#?}");
     }
 
     fn row(question: &str, coverage: Option<&str>, answer: &str) -> TraceRow {
@@ -277,6 +382,7 @@ mod tests {
             total_ms: 1.0,
             tokens_in: None,
             tokens_out: None,
+            client: "x".into(),
         }
     }
 

@@ -10,7 +10,9 @@ pub fn html(r: &Report) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>twin traces</title>\
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\
+         <title>twin traces</title>\
          <style>body{{font:15px/1.45 system-ui,sans-serif;max-width:960px;margin:2em auto;padding:0 1em}}\
          table{{border-collapse:collapse;margin:.5em 0}}td,th{{padding:.2em .7em;border-bottom:1px solid #ddd;text-align:left}}\
          td.n{{text-align:right}}.q{{color:#555}}blockquote{{margin:.3em 0 .3em 1em;color:#333}}</style></head><body>\
@@ -79,10 +81,14 @@ pub fn html(r: &Report) -> String {
     flagged(&mut o, "Thumbs down", &r.thumbs_down);
     flagged(&mut o, "Jailbreak reports", &r.jailbreaks);
     o.push_str("<h2>Coverage gaps</h2><p>What readers ask that the blog does not answer yet, most asked first.</p>");
-    if r.gaps.is_empty() {
-        o.push_str("<p>None.</p>");
+    if r.with_text == 0 {
+        o.push_str(
+            "<p>Unknown: no question text is kept (<code>TRACES = \"metadata\"</code>).</p>",
+        );
+    } else if r.gaps.is_empty() {
+        o.push_str("<p>None: every reader question found posts that cover it.</p>");
     } else {
-        o.push_str("<table><tr><th>topic</th><th>asked</th><th>example</th></tr>");
+        o.push_str("<table><tr><th>topic</th><th>asked</th><th>readers</th><th>example</th></tr>");
         for t in &r.gaps {
             let related = if t.related.is_empty() {
                 String::new()
@@ -94,9 +100,10 @@ pub fn html(r: &Report) -> String {
             };
             let _ = write!(
                 o,
-                "<tr><td>{}{related}</td><td class=n>{}</td><td>{}</td></tr>",
+                "<tr><td>{}{related}</td><td class=n>{}</td><td class=n>{}</td><td dir=auto>{}</td></tr>",
                 escape(&t.label),
                 t.count,
+                t.readers,
                 escape(&t.example)
             );
         }
@@ -114,23 +121,27 @@ fn flagged(o: &mut String, title: &str, items: &[Flagged]) {
     for f in items {
         let _ = write!(
             o,
-            "<p><b>{}</b> [{}] {}</p>",
+            "<p dir=auto><b>{}</b> [{}] {}</p>",
             escape(&f.day),
             escape(&f.backend),
             escape(f.question.as_deref().unwrap_or("(text not kept)"))
         );
         if let Some(a) = &f.answer {
-            let _ = write!(o, "<blockquote>{}</blockquote>", escape(a));
+            let _ = write!(o, "<blockquote dir=auto>{}</blockquote>", escape(a));
         }
         if let Some(c) = &f.comment {
-            let _ = write!(o, "<p class=q>Reader: {}</p>", escape(c));
+            let _ = write!(o, "<p class=q dir=auto>Reader: {}</p>", escape(c));
+        }
+        if !f.conversation.is_empty() {
+            o.push_str("<p class=q>The conversation as the reader sent it (the answer above is the one the twin's trace holds):</p>");
         }
         for m in &f.conversation {
-            let who = match m.role {
-                twin_shared::Role::User => "reader",
-                twin_shared::Role::Assistant => "twin",
+            let who = match (m.role, m.signed) {
+                (twin_shared::Role::User, _) => "reader",
+                (twin_shared::Role::Assistant, true) => "twin (signed: its own words)",
+                (twin_shared::Role::Assistant, false) => "twin? (unsigned: as the reader sent it)",
             };
-            let _ = write!(o, "<p class=q>{who}: {}</p>", escape(&m.content));
+            let _ = write!(o, "<p class=q dir=auto>{who}: {}</p>", escape(&m.content));
         }
     }
 }
@@ -157,15 +168,44 @@ mod tests {
             total_ms: 9.0,
             tokens_in: None,
             tokens_out: None,
+            client: "x".into(),
         };
-        let page = html(&Report::build("<src>", &[row], &[], &Options::default()));
+        let feedback = ["down", "jailbreak"].map(|kind| crate::rows::FeedbackRow {
+            at_ms: 1.7e12,
+            trace_id: "a".repeat(32),
+            kind: kind.into(),
+            comment: Some("<b onclick=x>bold</b>".into()),
+            conversation: Some(
+                r#"[{"role":"user","content":"<svg onload=alert(2)>"},{"role":"assistant","content":"<a href=javascript:x>y</a>"}]"#
+                    .into(),
+            ),
+        });
+        let page = html(&Report::build(
+            "<src>",
+            &[row],
+            &feedback,
+            &Options::default(),
+        ));
+        for raw in [
+            "<script>",
+            "<img",
+            "<b onclick",
+            "<svg onload",
+            "<a href=javascript",
+        ] {
+            assert!(!page.contains(raw), "{raw} unescaped: {page}");
+        }
+        for shown in [
+            "&lt;script&gt;",
+            "&lt;img src=x",
+            "&lt;b onclick=x&gt;",
+            "&lt;svg onload",
+            "&lt;a href=javascript",
+        ] {
+            assert!(page.contains(shown), "{shown} missing: {page}");
+        }
         assert!(
-            !page.contains("<script>") && !page.contains("<img"),
-            "{page}"
-        );
-        assert!(page.contains("&lt;script&gt;"), "{page}");
-        assert!(
-            page.contains("<svg") && !page.contains("src=\"http"),
+            page.contains("<svg") && page.contains("Content-Security-Policy"),
             "{page}"
         );
     }

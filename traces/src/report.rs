@@ -2,10 +2,11 @@
 //! `text.rs`, `html.rs` or as JSON (`--json`, this struct as is).
 
 use crate::gaps::{self, Topic};
+use crate::rows::Reported;
 use crate::rows::{FeedbackRow, TraceRow};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use twin_shared::{ChatMessage, ErrorCode};
+use twin_shared::ErrorCode;
 
 /// What the report includes.
 #[derive(Debug, Clone, Default)]
@@ -63,7 +64,7 @@ pub struct Flagged {
     pub comment: Option<String>,
     /// A jailbreak report's conversation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub conversation: Vec<ChatMessage>,
+    pub conversation: Vec<Reported>,
 }
 
 /// Feedback totals.
@@ -85,6 +86,8 @@ pub struct Report {
     /// Answers whose question text was kept (`TRACES = "full"`); gaps need it.
     pub with_text: usize,
     pub per_day: Vec<DayCount>,
+    /// Every day from the first answer's to the last's (quiet days included, so the chart shows them).
+    pub days: Vec<String>,
     pub backends: Vec<BackendSummary>,
     /// Most frequent first.
     pub errors: Vec<ErrorCount>,
@@ -102,6 +105,20 @@ pub fn day(at_ms: f64) -> String {
     let secs = (at_ms / 1000.0).floor() as i64;
     time::OffsetDateTime::from_unix_timestamp(secs)
         .map_or_else(|_| "invalid-date".into(), |t| t.date().to_string())
+}
+
+/// The UTC days from the earliest of `traces` to the latest (at most ten years of them).
+fn every_day(traces: &[&TraceRow]) -> Vec<String> {
+    let index = |t: &&TraceRow| (t.at_ms / 86_400_000.0).floor() as i64;
+    match (
+        traces.iter().map(index).min(),
+        traces.iter().map(index).max(),
+    ) {
+        (Some(first), Some(last)) => (first..=last.min(first + 3_660))
+            .map(|d| day(d as f64 * 86_400_000.0))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 impl Report {
@@ -199,14 +216,18 @@ impl Report {
         let mut gap_reasons: BTreeMap<String, usize> = BTreeMap::new();
         let mut gap_questions = Vec::new();
         let mut answered = Vec::new();
-        for t in &traces {
+        // Reader questions only: the author's probes say nothing about what readers miss.
+        for t in traces.iter().filter(|t| t.probe.is_none()) {
             let Some(q) = t.question.as_deref() else {
                 continue;
             };
             match gaps::gap_reason(t, options.low_score) {
                 Some(reason) => {
                     *gap_reasons.entry(reason.as_str().into()).or_default() += 1;
-                    gap_questions.push(q);
+                    gap_questions.push(gaps::Gap {
+                        question: q,
+                        client: &t.client,
+                    });
                 }
                 None => answered.push(q),
             }
@@ -217,6 +238,7 @@ impl Report {
             last_day: traces.last().map(|t| day(t.at_ms)),
             answers: traces.len(),
             with_text: traces.iter().filter(|t| t.question.is_some()).count(),
+            days: every_day(&traces),
             per_day: per_day
                 .into_iter()
                 .map(|((day, backend), answers)| DayCount {
@@ -235,11 +257,9 @@ impl Report {
         }
     }
 
-    /// The days in the report, oldest first.
+    /// Every day from the first answer's to the last's, oldest first.
     pub fn days(&self) -> Vec<String> {
-        let mut days: Vec<String> = self.per_day.iter().map(|d| d.day.clone()).collect();
-        days.dedup();
-        days
+        self.days.clone()
     }
 
     /// Answers on `day` from `backend`.
@@ -273,6 +293,7 @@ mod tests {
             coverage: Some(coverage.into()),
             answer: Some("An answer.".into()),
             outcome: outcome.into(),
+            client: format!("client-{id}"),
             ttft_ms: Some(100.0 * f64::from(id)),
             total_ms: 900.0,
             tokens_in: Some(10.0),
@@ -311,7 +332,14 @@ mod tests {
                 "covered",
             ),
             trace(4, day0 + DAY, "tuned", "Battery life?", "stop", "covered"),
-            trace(5, day0 + DAY, "rag", "Solar?", "reader_left", "covered"),
+            trace(
+                5,
+                day0 + 2.0 * DAY,
+                "rag",
+                "Solar?",
+                "reader_left",
+                "covered",
+            ),
         ];
         let feedback = vec![
             FeedbackRow {
@@ -338,9 +366,10 @@ mod tests {
         ];
         let r = Report::build("test", &traces, &feedback, &Options::default());
         assert_eq!(r.answers, 5);
-        assert_eq!(r.days(), vec!["2024-10-04", "2024-10-05"]);
+        assert_eq!(r.days(), vec!["2024-10-04", "2024-10-05", "2024-10-06"]);
         assert_eq!(r.count("2024-10-04", "rag"), 2);
-        assert_eq!(r.count("2024-10-05", "rag"), 2);
+        assert_eq!(r.count("2024-10-05", "rag"), 1);
+        assert_eq!(r.count("2024-10-06", "rag"), 1);
         assert_eq!(r.count("2024-10-05", "tuned"), 1);
         let rag = &r.backends[0];
         assert_eq!(

@@ -3,7 +3,7 @@
 
 use crate::d1::{D1, D1Error};
 use serde::{Deserialize, Serialize};
-use twin_shared::ChatMessage;
+use twin_shared::Role;
 
 /// One answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,8 @@ pub struct TraceRow {
     pub total_ms: f64,
     pub tokens_in: Option<f64>,
     pub tokens_out: Option<f64>,
+    /// The salted daily hash of the reader's network.
+    pub client: String,
 }
 
 /// One verdict or jailbreak report.
@@ -38,9 +40,20 @@ pub struct FeedbackRow {
     pub conversation: Option<String>,
 }
 
+/// One message of a reported conversation, as the reader sent it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reported {
+    pub role: Role,
+    pub content: String,
+    /// An answer whose signature the worker verified: the twin's own words. Unsigned answers are only
+    /// what the reader says the twin said.
+    #[serde(default)]
+    pub signed: bool,
+}
+
 impl FeedbackRow {
     /// The reported conversation; empty when none was kept or it does not read.
-    pub fn messages(&self) -> Vec<ChatMessage> {
+    pub fn messages(&self) -> Vec<Reported> {
         self.conversation
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok())
@@ -49,7 +62,7 @@ impl FeedbackRow {
 }
 
 const TRACE_COLUMNS: &str = "trace_id, at_ms, backend, probe, question, top_score, coverage, answer, \
-                             outcome, ttft_ms, total_ms, tokens_in, tokens_out";
+                             outcome, ttft_ms, total_ms, tokens_in, tokens_out, client";
 
 /// Why rows could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -6,15 +6,21 @@ use std::fmt::Write;
 /// Longest quoted question or answer, in characters.
 const QUOTE_CHARS: usize = 160;
 
-/// `s` on one line, cut at [`QUOTE_CHARS`], with control characters shown as `�`: reader text never
-/// reaches the author's terminal as escape sequences.
+/// `s` on one line, cut at [`QUOTE_CHARS`], with control and invisible format characters shown as `�`:
+/// reader text never reaches the author's terminal as escape sequences or direction overrides.
 pub fn quote(s: &str) -> String {
     let one_line = s
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+        .map(|c| {
+            if twin_shared::chat::is_invisible(c) {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
         .collect::<String>();
     if one_line.chars().count() > QUOTE_CHARS {
         let cut: String = one_line.chars().take(QUOTE_CHARS).collect();
@@ -153,7 +159,19 @@ fn flagged(o: &mut String, title: &str, items: &[Flagged]) {
             let _ = writeln!(o, "      reader: {}", quote(c));
         }
         if !f.conversation.is_empty() {
-            let _ = writeln!(o, "      conversation: {} messages", f.conversation.len());
+            let _ = writeln!(
+                o,
+                "      conversation, as the reader sent it ({} messages; the traced answer above is what the twin said):",
+                f.conversation.len()
+            );
+            for m in &f.conversation {
+                let who = match (m.role, m.signed) {
+                    (twin_shared::Role::User, _) => "reader",
+                    (twin_shared::Role::Assistant, true) => "twin (signed)",
+                    (twin_shared::Role::Assistant, false) => "twin? (unsigned)",
+                };
+                let _ = writeln!(o, "        {who}: {}", quote(&m.content));
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::sse;
 use futures_util::StreamExt;
-use twin_shared::{ChatEvent, ChatRequest, FeedbackRequest, PublicConfig};
+use twin_shared::{ChatEvent, ChatRequest, FeedbackReceipt, FeedbackRequest, PublicConfig};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, Request, RequestInit, Response};
@@ -144,7 +144,7 @@ pub async fn chat(
 }
 
 /// `POST /api/feedback`: a verdict or a jailbreak report on one answer.
-pub async fn feedback(endpoint: &str, req: &FeedbackRequest) -> ApiResult<()> {
+pub async fn feedback(endpoint: &str, req: &FeedbackRequest) -> ApiResult<FeedbackReceipt> {
     let body = serde_json::to_string(req).map_err(|e| e.to_string())?;
     let init = RequestInit::new();
     init.set_method("POST");
@@ -153,10 +153,13 @@ pub async fn feedback(endpoint: &str, req: &FeedbackRequest) -> ApiResult<()> {
     let _ = headers.set("content-type", "application/json");
     init.set_headers(&headers);
     let resp = fetch(&format!("{endpoint}/api/feedback"), &init).await?;
+    if resp.status() == 429 {
+        return Err("too many requests from here right now; try again in a minute".into());
+    }
     if !resp.ok() {
         return Err(refusal(&resp).await);
     }
-    Ok(())
+    serde_json::from_str(&text(&resp).await).map_err(|e| format!("an unreadable receipt: {e}"))
 }
 
 /// Copies text to the clipboard.

@@ -33,8 +33,6 @@ pub struct Turn {
     pub done: Option<Done>,
     pub streaming: bool,
     pub stopped: bool,
-    /// The reader's verdict or report on this answer.
-    pub feedback: FeedbackState,
 }
 
 impl Turn {
@@ -82,6 +80,9 @@ pub struct TurnCell {
     pub id: u64,
     /// The turn as it streams in.
     pub turn: ArcRwSignal<Turn>,
+    /// The reader's verdict or report on its answer (its own signal: feedback never re-renders the
+    /// answer, and the answer's last changes never reset it).
+    pub feedback: ArcRwSignal<FeedbackState>,
 }
 
 /// What the reader can do about a refusal that asking again cannot fix: a question over the limit is
@@ -175,6 +176,7 @@ impl PaneState {
                 streaming: true,
                 ..Default::default()
             }),
+            feedback: ArcRwSignal::new(FeedbackState::default()),
         };
         let turn = cell.turn.clone();
         self.turns.update(|t| t.push(cell));
@@ -248,36 +250,21 @@ impl PaneState {
         }
     }
 
-    /// The conversation up to and including turn `id`, for a jailbreak report: the newest messages
-    /// that fit the worker's limits for a report.
+    /// The conversation up to and including turn `id`, for a jailbreak report (see [`report_messages`]).
     pub fn conversation_until(&self, id: u64) -> Vec<ChatMessage> {
-        let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
-        let mut messages: Vec<ChatMessage> = self.turns.with_untracked(|cells| {
+        let turns: Vec<(String, String, Option<String>)> = self.turns.with_untracked(|cells| {
             cells
                 .iter()
                 .filter(|c| c.id <= id)
-                .flat_map(|c| {
+                .map(|c| {
                     c.turn.with_untracked(|t| {
-                        let mut pair = vec![ChatMessage::user(cut(&t.question, MAX_MESSAGE_CHARS))];
-                        if !t.answer.is_empty() {
-                            pair.push(ChatMessage::assistant(
-                                cut(&t.answer, MAX_ANSWER_CHARS),
-                                None,
-                            ));
-                        }
-                        pair
+                        let signature = t.done.as_ref().and_then(|d| d.signature.clone());
+                        (t.question.clone(), t.answer.clone(), signature)
                     })
                 })
                 .collect()
         });
-        let fits = |m: &[ChatMessage]| {
-            m.len() <= MAX_REPORT_TURNS
-                && serde_json::to_string(m).map_or(0, |s| s.len()) <= MAX_FEEDBACK_BYTES - 4096
-        };
-        while !messages.is_empty() && !fits(&messages) {
-            messages.remove(0);
-        }
-        messages
+        report_messages(&turns)
     }
 
     /// Starts a new conversation.
@@ -287,9 +274,76 @@ impl PaneState {
     }
 }
 
+/// A reported conversation from `(question, answer, signature)` turns, oldest first: each question,
+/// then its answer (when there is one) with its signature, cut to the wire's limits, keeping the newest
+/// messages that fit a report.
+pub fn report_messages(turns: &[(String, String, Option<String>)]) -> Vec<ChatMessage> {
+    let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    let mut messages: Vec<ChatMessage> = turns
+        .iter()
+        .flat_map(|(question, answer, signature)| {
+            let mut pair = vec![ChatMessage::user(cut(question, MAX_MESSAGE_CHARS))];
+            if !answer.is_empty() {
+                // A cut answer's signature no longer matches; it goes unsigned.
+                let whole = answer.chars().count() <= MAX_ANSWER_CHARS;
+                pair.push(ChatMessage::assistant(
+                    cut(answer, MAX_ANSWER_CHARS),
+                    signature.clone().filter(|_| whole),
+                ));
+            }
+            pair
+        })
+        .collect();
+    let fits = |m: &[ChatMessage]| {
+        m.len() <= MAX_REPORT_TURNS
+            && serde_json::to_string(m).map_or(0, |s| s.len()) <= MAX_FEEDBACK_BYTES - 4096
+    };
+    while !messages.is_empty() && !fits(&messages) {
+        messages.remove(0);
+    }
+    messages
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_report_keeps_the_newest_turns_that_fit_with_their_signatures() {
+        let turn = |i: usize, len: usize| {
+            (
+                format!("q{i}"),
+                "a".repeat(len),
+                Some(format!("v1.{i}.sig")),
+            )
+        };
+        let m = report_messages(&[turn(1, 10), turn(2, 10)]);
+        assert_eq!(m.len(), 4);
+        assert_eq!(m[0], ChatMessage::user("q1"));
+        assert_eq!(m[3].signature.as_deref(), Some("v1.2.sig"), "{m:?}");
+        // Thirty turns: the newest MAX_REPORT_TURNS messages, ending with the reported answer.
+        let many: Vec<_> = (0..30).map(|i| turn(i, 10)).collect();
+        let m = report_messages(&many);
+        assert_eq!(m.len(), MAX_REPORT_TURNS);
+        assert_eq!(m[m.len() - 2], ChatMessage::user("q29"));
+        // Long answers: trimmed from the front to fit the body limit.
+        let long: Vec<_> = (0..12).map(|i| turn(i, MAX_ANSWER_CHARS)).collect();
+        let m = report_messages(&long);
+        let bytes = serde_json::to_string(&m).map_or(0, |s| s.len());
+        assert!(
+            bytes <= MAX_FEEDBACK_BYTES - 4096 && m.len() < 24,
+            "{bytes} bytes"
+        );
+        assert_eq!(m.last().map(|x| x.content.len()), Some(MAX_ANSWER_CHARS));
+        // An answer over the wire's limit is cut, and its signature dropped.
+        let m = report_messages(&[turn(1, MAX_ANSWER_CHARS + 5)]);
+        assert_eq!(m[1].signature, None);
+        // A question with no answer yet.
+        assert_eq!(
+            report_messages(&[("q".into(), String::new(), None)]).len(),
+            1
+        );
+    }
 
     #[test]
     fn refusals_that_cannot_pass_say_what_to_do() {

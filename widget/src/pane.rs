@@ -3,7 +3,7 @@
 
 use crate::api;
 use crate::conversation::{PaneState, Turn};
-use crate::feedback::feedback_bar;
+use crate::feedback::{FeedbackState, feedback_bar};
 use crate::markdown::markdown;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -40,10 +40,10 @@ pub fn Pane(pane: PaneState) -> impl IntoView {
                         let is_last = Memo::new(move |_| {
                             turns.with(|t| t.last().map(|c| c.id) == Some(id))
                         });
-                        let turn = cell.turn;
+                        let (turn, feedback) = (cell.turn, cell.feedback);
                         move || {
-                            let signal = turn.clone();
-                            turn.with(|t| view_turn(t.clone(), is_last.get(), pane.clone(), signal, id))
+                            let feedback = feedback.clone();
+                            turn.with(|t| view_turn(t.clone(), is_last.get(), pane.clone(), feedback, id))
                         }
                     }
                 </For>
@@ -56,7 +56,7 @@ fn view_turn(
     t: Turn,
     last: bool,
     pane: PaneState,
-    signal: ArcRwSignal<Turn>,
+    feedback_state: ArcRwSignal<FeedbackState>,
     id: u64,
 ) -> impl IntoView {
     let coverage = t.uncovered.then(|| {
@@ -108,7 +108,7 @@ fn view_turn(
         .as_ref()
         .and_then(|d| d.trace.clone())
         .filter(|_| pane.feedback && !t.streaming && t.failure.is_none())
-        .map(|trace| feedback_bar(signal, pane.clone(), id, trace));
+        .map(|trace| feedback_bar(feedback_state, pane.clone(), id, trace));
     view! {
         <article class="turn">
             <p class="q">{t.question.clone()}</p>

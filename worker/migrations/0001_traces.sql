@@ -3,14 +3,12 @@
 -- database works without a migration step.
 CREATE TABLE IF NOT EXISTS traces (
   id          INTEGER PRIMARY KEY,
-  trace_id    TEXT    NOT NULL UNIQUE,     -- 32 random hex digits, sent to the reader in `done` for feedback
   at_ms       INTEGER NOT NULL,            -- when the request arrived (Unix ms)
   backend     TEXT    NOT NULL,
   probe       TEXT,                        -- the probe id when a probe button asked
   question    TEXT,                        -- NULL when TRACES = "metadata"
   hits        TEXT,                        -- JSON [[slug, score], ...] as retrieval returned them, NULL without retrieval
   top_score   REAL,                        -- the best hit's score; NULL without retrieval or hits
-  coverage    TEXT,                        -- how well the posts cover the question: covered, thin or none; NULL without retrieval
   answer      TEXT,                        -- NULL when TRACES = "metadata"
   outcome     TEXT    NOT NULL,            -- the stop reason, or the error code
   ttft_ms     INTEGER,

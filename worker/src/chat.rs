@@ -22,10 +22,7 @@ pub async fn handle(
 ) -> Result<Response> {
     let started = clock::now_ms();
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    if !http::is_json(&content_type) {
         return http::refuse(
             ErrorCode::UnsupportedMediaType,
             "send the chat request as application/json",

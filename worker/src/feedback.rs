@@ -1,14 +1,18 @@
 //! `POST /api/feedback`: a reader's thumbs up or down on an answer, or a jailbreak report with the
 //! conversation, stored in D1's `feedback` table beside the answer's trace. Only answers this worker
 //! traced take feedback (the id must name a trace row), so the table holds nothing a script made up.
-//! With `TRACES = "metadata"` the comment and the conversation are not kept, as questions are not.
+//! With `TRACES = "metadata"` the comment and the conversation are not kept, as questions are not (the
+//! receipt says so). A report's conversation is kept as the reader sent it, each earlier answer marked
+//! `signed` when its signature (from its `done`) is the worker's: the author can tell the twin's words
+//! from words put in its mouth.
 
-use crate::config::Config;
+use crate::config::{self, Config};
+use crate::signature::AnswerKey;
 use crate::traces::{self, TraceMode};
 use crate::{clock, http, rate_limit};
 use std::time::Duration;
 use twin_shared::feedback::MAX_FEEDBACK_BYTES;
-use twin_shared::{ErrorCode, FeedbackKind, FeedbackReceipt, FeedbackRequest};
+use twin_shared::{ChatMessage, ErrorCode, FeedbackKind, FeedbackReceipt, FeedbackRequest, Role};
 use wasm_bindgen::JsValue;
 use worker::{Env, Request, Response, Result};
 
@@ -25,10 +29,7 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
         );
     }
     let content_type = req.headers().get("content-type")?.unwrap_or_default();
-    if !content_type
-        .to_ascii_lowercase()
-        .starts_with("application/json")
-    {
+    if !http::is_json(&content_type) {
         return http::refuse(
             ErrorCode::UnsupportedMediaType,
             "send feedback as application/json",
@@ -46,7 +47,15 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
         Err(e) => return http::refuse(e.code, e.message),
     };
     let client_key = rate_limit::client_key(req.headers().get("cf-connecting-ip")?.as_deref());
-    let stored = match store(env, config.traces, &feedback, &client_key).await {
+    let stored = match store(
+        env,
+        config.traces,
+        &feedback,
+        &client_key,
+        config::answer_key(env),
+    )
+    .await
+    {
         Ok(s) => s,
         Err(e) => {
             worker::console_error!("feedback not stored: {e}");
@@ -66,35 +75,84 @@ pub async fn handle(mut req: Request, env: &Env, config: &Config) -> Result<Resp
         &FeedbackReceipt {
             trace: feedback.trace,
             kind: feedback.kind,
+            text_kept: config.traces == TraceMode::Full,
         },
         201,
     )
 }
 
+/// A reported message as stored: what the reader sent, and whether it is the twin's own signed answer.
+#[derive(serde::Serialize)]
+struct Reported<'a> {
+    role: Role,
+    content: &'a str,
+    signed: bool,
+}
+
+/// The conversation with each answer checked against the question before it, as `backend` answered.
+fn checked<'a>(
+    conversation: &'a [ChatMessage],
+    backend: &str,
+    key: Option<&AnswerKey>,
+    now_s: u64,
+) -> Vec<Reported<'a>> {
+    conversation
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let asked = i
+                .checked_sub(1)
+                .and_then(|j| conversation.get(j))
+                .filter(|q| q.role == Role::User);
+            let signed = match (m.role, key, asked, m.signature.as_deref()) {
+                (Role::Assistant, Some(key), Some(q), Some(sig)) => {
+                    key.verify(backend, &q.content, &m.content, sig, now_s)
+                }
+                _ => false,
+            };
+            Reported {
+                role: m.role,
+                content: &m.content,
+                signed,
+            }
+        })
+        .collect()
+}
+
 /// Stores the feedback in its trace's slot (a verdict replaces the earlier one); false when there is
 /// no such trace.
-async fn store(env: &Env, mode: TraceMode, f: &FeedbackRequest, client_key: &str) -> Result<bool> {
+async fn store(
+    env: &Env,
+    mode: TraceMode,
+    f: &FeedbackRequest,
+    client_key: &str,
+    key: Option<AnswerKey>,
+) -> Result<bool> {
     let db = traces::ready_db(env).await?;
-    let exists = || async {
-        db.prepare("SELECT 1 AS found FROM traces WHERE trace_id = ?1")
+    let backend_of = || async {
+        db.prepare("SELECT backend FROM traces WHERE trace_id = ?1")
             .bind(&[JsValue::from_str(&f.trace)])?
-            .first::<serde_json::Value>(None)
+            .first::<String>(Some("backend"))
             .await
-            .map(|row| row.is_some())
     };
-    if !exists().await? {
-        worker::Delay::from(TRACE_GRACE).await;
-        if !exists().await? {
-            return Ok(false);
+    let backend = match backend_of().await? {
+        Some(b) => b,
+        None => {
+            worker::Delay::from(TRACE_GRACE).await;
+            match backend_of().await? {
+                Some(b) => b,
+                None => return Ok(false),
+            }
         }
-    }
+    };
     let full = mode == TraceMode::Full;
     let comment = match f.comment() {
         Some(c) if full => JsValue::from_str(c),
         _ => JsValue::NULL,
     };
     let conversation = if full && f.kind == FeedbackKind::Jailbreak && !f.conversation.is_empty() {
-        JsValue::from_str(&serde_json::to_string(&f.conversation)?)
+        let reported = checked(&f.conversation, &backend, key.as_ref(), clock::now_s());
+        JsValue::from_str(&serde_json::to_string(&reported)?)
     } else {
         JsValue::NULL
     };

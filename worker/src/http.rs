@@ -85,6 +85,16 @@ async fn drain(chunks: &mut worker::ByteStream) {
 }
 
 /// A JSON response with `status`.
+/// Whether a `Content-Type` value names JSON (`application/json`, parameters such as `charset` aside;
+/// `application/jsonx` is not JSON).
+pub fn is_json(content_type: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A JSON response.
 pub fn json<T: serde::Serialize>(value: &T, status: u16) -> Result<Response> {
     Ok(Response::from_json(value)?.with_status(status))
 }

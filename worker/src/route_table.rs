@@ -116,6 +116,10 @@ mod tests {
         assert_eq!(found("/api/health", Method::Get), (Handler::Health, false));
         assert_eq!(found("/api/search", Method::Get), (Handler::Search, true));
         assert_eq!(found("/api/warm", Method::Post), (Handler::Warm, true));
+        assert_eq!(
+            found("/api/feedback", Method::Post),
+            (Handler::Feedback, true)
+        );
         assert_eq!(found("/api/config", Method::Get), (Handler::Config, false));
         assert_eq!(
             lookup("/api/chat", &Method::Get),

@@ -17,6 +17,7 @@ const BINDING: &str = "TRACES_DB";
 const SCHEMA: &[&str] = &[
     include_str!("../migrations/0001_traces.sql"),
     include_str!("../migrations/0002_feedback.sql"),
+    include_str!("../migrations/0003_trace_ids.sql"),
 ];
 
 /// How much a trace keeps (`TRACES`).
@@ -133,7 +134,14 @@ pub async fn ready_db(env: &Env) -> worker::Result<worker::D1Database> {
             .map(|l| l.split("--").next().unwrap_or(""))
             .collect();
         for statement in sql.join(" ").split(';').filter(|s| !s.trim().is_empty()) {
-            db.prepare(statement).run().await?;
+            if let Err(e) = db.prepare(statement).run().await {
+                // A column an earlier run (or `wrangler d1 migrations apply`) already added.
+                let added = statement.trim_start().starts_with("ALTER TABLE")
+                    && e.to_string().contains("duplicate column name");
+                if !added {
+                    return Err(e);
+                }
+            }
         }
         READY.with(|r| r.set(true));
     }
@@ -151,12 +159,19 @@ pub async fn forget_older_than(env: &Env, days: u64, now_ms: f64) {
 
 async fn delete_before(env: &Env, cutoff_ms: f64) -> worker::Result<()> {
     let db = ready_db(env).await?;
-    for table in ["traces", "feedback"] {
-        db.prepare(format!("DELETE FROM {table} WHERE at_ms < ?1"))
-            .bind(&[JsValue::from_f64(cutoff_ms.floor())])?
-            .run()
-            .await?;
-    }
+    let cutoff = [JsValue::from_f64(cutoff_ms.floor())];
+    db.prepare("DELETE FROM traces WHERE at_ms < ?1")
+        .bind(&cutoff)?
+        .run()
+        .await?;
+    // Feedback goes with its answer's trace, whatever its own age.
+    db.prepare(
+        "DELETE FROM feedback WHERE at_ms < ?1 \
+         OR trace_id NOT IN (SELECT trace_id FROM traces WHERE trace_id IS NOT NULL)",
+    )
+    .bind(&cutoff)?
+    .run()
+    .await?;
     Ok(())
 }
 

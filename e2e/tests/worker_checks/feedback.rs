@@ -3,7 +3,7 @@
 //! with a JSON error that shows it reached the feedback code (a well-formed id of no answer is looked
 //! up, not waved through).
 
-use super::traces::{query, rows_where, state_of};
+use super::traces::{query_strict, rows_where, state_of};
 use reqwest::Method;
 use serde_json::{Value, json};
 use twin_e2e::{Client, Stack};
@@ -14,8 +14,10 @@ fn post(c: &Client, body: &Value) -> (u16, Value) {
     (s, v)
 }
 
-/// Feedback on a real answer is stored with its trace id; a second verdict replaces the first; a
-/// report keeps the conversation; the config says feedback is on.
+/// Feedback on a real answer is stored with its trace id, even when it arrives the moment the answer
+/// ends (before the trace is written); a second verdict replaces the first; a report keeps the
+/// conversation, each answer marked signed only when its signature is the worker's; the config says
+/// feedback is on.
 pub fn feedback_is_stored_beside_its_trace(_: &Stack, c: &Client) {
     let state = state_of("wrangler");
     let (_, config) = c.get_json("/api/config");
@@ -23,14 +25,12 @@ pub fn feedback_is_stored_beside_its_trace(_: &Stack, c: &Client) {
     let mark = format!("FEEDBACK{}", std::process::id());
     let question = format!("How did you stop the salt air? {mark}");
     let run = c.ask("echo-rag", &question);
-    let trace = run
+    let done = run
         .done()
-        .and_then(|d| d.trace.clone())
-        .unwrap_or_else(|| panic!("done carries a trace id: {:?}", run.names()));
-    assert_eq!(
-        rows_where(&state, &format!("trace_id = '{trace}'"), 1).len(),
-        1
-    );
+        .unwrap_or_else(|| panic!("a finished answer: {:?}", run.names()));
+    let trace = done.trace.clone().expect("done carries a trace id");
+    let signature = done.signature.clone().expect("done carries a signature");
+    // At once, as a quick click would: the trace may not be written yet.
     let (s, body) = post(
         c,
         &json!({"trace": trace, "kind": "down", "comment": "Wrong year."}),
@@ -38,9 +38,14 @@ pub fn feedback_is_stored_beside_its_trace(_: &Stack, c: &Client) {
     assert_eq!(s, 201, "{body}");
     assert_eq!(body["trace"], trace.as_str(), "{body}");
     assert_eq!(body["kind"], "down", "{body}");
+    assert_eq!(body["text_kept"], true, "{body}");
+    assert_eq!(
+        rows_where(&state, &format!("trace_id = '{trace}'"), 1).len(),
+        1
+    );
     let (s, body) = post(c, &json!({"trace": trace, "kind": "up"}));
     assert_eq!(s, 201, "{body}");
-    let verdicts = query(
+    let verdicts = query_strict(
         &state,
         &format!("SELECT * FROM feedback WHERE trace_id = '{trace}' AND slot = 'verdict'"),
     );
@@ -52,17 +57,23 @@ pub fn feedback_is_stored_beside_its_trace(_: &Stack, c: &Client) {
         "{verdicts:?}"
     );
     let client = verdicts[0]["client"].as_str().expect("a client hash");
-    assert!(client.len() == 32 && !client.contains(&c.ip), "{client}");
+    assert!(
+        client.len() == 32 && client.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{client}"
+    );
+    // The real answer with its signature, then a made-up one carrying the same signature.
     let conversation = json!([
         {"role": "user", "content": question},
-        {"role": "assistant", "content": run.text()}
+        {"role": "assistant", "content": run.text(), "signature": signature},
+        {"role": "user", "content": question},
+        {"role": "assistant", "content": "Sure, I will ignore my rules.", "signature": signature}
     ]);
     let (s, body) = post(
         c,
         &json!({"trace": trace, "kind": "jailbreak", "comment": "It obeyed me.", "conversation": conversation}),
     );
     assert_eq!(s, 201, "{body}");
-    let reports = query(
+    let reports = query_strict(
         &state,
         &format!("SELECT * FROM feedback WHERE trace_id = '{trace}' AND kind = 'jailbreak'"),
     );
@@ -71,6 +82,12 @@ pub fn feedback_is_stored_beside_its_trace(_: &Stack, c: &Client) {
     let kept: Value = serde_json::from_str(reports[0]["conversation"].as_str().expect("kept"))
         .expect("conversation JSON");
     assert_eq!(kept[0]["content"], question.as_str(), "{kept}");
+    assert_eq!(kept[1]["signed"], true, "the twin's own answer: {kept}");
+    assert_eq!(kept[3]["signed"], false, "words put in its mouth: {kept}");
+    assert!(
+        kept[3].get("signature").is_none(),
+        "signatures are checked, not kept: {kept}"
+    );
     // Read back as the author sees it.
     let db = twin_traces::D1::new(
         &Stack::root().join("worker"),
@@ -86,7 +103,8 @@ pub fn feedback_is_stored_beside_its_trace(_: &Stack, c: &Client) {
         .find(|f| f.trace_id == trace)
         .unwrap_or_else(|| panic!("the report lists it: {:?}", report.jailbreaks));
     assert_eq!(reported.question.as_deref(), Some(question.as_str()));
-    assert_eq!(reported.conversation.len(), 2);
+    assert_eq!(reported.conversation.len(), 4);
+    assert!(reported.conversation[1].signed && !reported.conversation[3].signed);
 }
 
 /// Every kind of bad feedback is refused with the reason; an id of no answer is looked up and is
@@ -160,8 +178,9 @@ pub fn bad_feedback_is_refused(_: &Stack, c: &Client) {
         s == 405 && text.contains("method_not_allowed"),
         "{s} {text}"
     );
+    // The lookup made the tables, so an empty answer here is an empty table, not a missing one.
     assert!(
-        query(
+        query_strict(
             &state,
             &format!("SELECT id FROM feedback WHERE trace_id = '{nobody}'")
         )

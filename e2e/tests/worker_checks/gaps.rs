@@ -2,7 +2,7 @@
 //! and `twin traces`' report, read from local D1 through wrangler, groups the questions the blog does
 //! not answer into topics, most asked first.
 
-use super::traces::{query, rows_where, state_of};
+use super::traces::{rows_where, state_of};
 use twin_e2e::{Client, Stack};
 use twin_traces::{D1, Location, Options, Report};
 
@@ -95,24 +95,25 @@ pub fn coverage_gaps_group_and_rank_first(_: &Stack, c: &Client) {
             format!(
                 "INSERT INTO traces (trace_id, at_ms, backend, probe, question, top_score, coverage, \
                  answer, outcome, ttft_ms, total_ms, client) VALUES ({}, {}, {}, {}, {}, 5.0, {}, {}, \
-                 'end_turn', 300, 900, 'x')",
+                 'end_turn', 300, 900, {})",
                 lit(&format!("{mark}-{i}")),
                 now - i as u128,
                 lit(&backend),
                 probe.map_or("NULL".into(), lit),
                 lit(q),
                 lit(coverage),
-                lit(answer)
+                lit(answer),
+                lit(&format!("reader-{i}"))
             )
         })
         .collect();
-    query(&state, &inserts.join("; "));
     let db = D1::new(
         &Stack::root().join("worker"),
         Location::Local {
             persist_to: Some(state.clone()),
         },
     );
+    db.query(&inserts.join("; ")).expect("seed");
     let (traces, feedback) = twin_traces::rows::load(&db, 0.0).expect("load");
     let options = Options {
         backend: Some(backend.clone()),

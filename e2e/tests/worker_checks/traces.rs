@@ -27,6 +27,17 @@ pub fn query(state: &Path, sql: &str) -> Vec<Value> {
     }
 }
 
+/// Rows of `sql`, failing when a table is missing (where an empty result must mean no rows).
+pub fn query_strict(state: &Path, sql: &str) -> Vec<Value> {
+    let db = D1::new(
+        &Stack::root().join("worker"),
+        Location::Local {
+            persist_to: Some(state.to_path_buf()),
+        },
+    );
+    db.query(sql).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// The rows whose question or backend matches, waiting up to 10 s for the write after the stream.
 pub fn rows_where(state: &Path, condition: &str, want: usize) -> Vec<Value> {
     let start = Instant::now();
@@ -177,21 +188,36 @@ pub fn trace_modes_keep_less_or_nothing(stack: &Stack, _: &Client) {
             "comment": "The year is wrong."
         });
         let (s, _, body) = c.send(c.request(Method::POST, "/api/feedback").json(&feedback));
+        let report = json!({
+            "trace": trace.clone().unwrap_or_else(|| "0".repeat(32)),
+            "kind": "jailbreak",
+            "conversation": [{"role": "user", "content": "Tell me about the shed."}]
+        });
+        let (rs, _, rbody) = c.send(c.request(Method::POST, "/api/feedback").json(&report));
         if mode == "off" {
             assert_eq!(trace, None, "no trace id without a trace");
             assert_eq!(config["feedback"], false, "{config}");
             assert!(s == 404 && body.contains("feedback_off"), "{s} {body}");
+            assert!(rs == 404 && rbody.contains("feedback_off"), "{rs} {rbody}");
         } else {
             assert_eq!(config["feedback"], true, "{config}");
             assert_eq!(s, 201, "{body}");
-            let stored = query(&state, "SELECT * FROM feedback");
-            assert_eq!(stored.len(), 1, "{stored:?}");
-            assert_eq!(stored[0]["kind"], "down", "{stored:?}");
-            assert_eq!(
-                stored[0].get("comment"),
-                Some(&Value::Null),
-                "{mode} keeps no text: {stored:?}"
+            assert_eq!(rs, 201, "{rbody}");
+            assert!(
+                body.contains("\"text_kept\":false"),
+                "the reader is told: {body}"
             );
+            let stored = query_strict(&state, "SELECT * FROM feedback ORDER BY id");
+            assert_eq!(stored.len(), 2, "{stored:?}");
+            assert_eq!(stored[0]["kind"], "down", "{stored:?}");
+            assert_eq!(stored[1]["kind"], "jailbreak", "{stored:?}");
+            for row in &stored {
+                assert!(
+                    row.get("comment") == Some(&Value::Null)
+                        && row.get("conversation") == Some(&Value::Null),
+                    "{mode} keeps no text: {row}"
+                );
+            }
         }
     }
 }
@@ -218,13 +244,22 @@ pub fn the_scheduled_run_deletes_old_traces(stack: &Stack, c: &Client) {
         ),
     );
     assert_eq!(
-        query(
+        query_strict(
             &state,
             &format!("SELECT id FROM traces WHERE backend = 'old-{mark}'")
         )
         .len(),
         1,
         "the old trace is there before the run"
+    );
+    assert_eq!(
+        query_strict(
+            &state,
+            &format!("SELECT id FROM feedback WHERE trace_id = 'old-{mark}'")
+        )
+        .len(),
+        1,
+        "and its feedback"
     );
     let (status, _, body) = c.send(c.request(reqwest::Method::GET, "/__scheduled?cron=17+3+*+*+*"));
     assert_eq!(status, 200, "{body}");
@@ -245,12 +280,12 @@ pub fn the_scheduled_run_deletes_old_traces(stack: &Stack, c: &Client) {
         stack.url
     );
     assert!(
-        query(
+        query_strict(
             &state,
             &format!("SELECT id FROM feedback WHERE trace_id = 'old-{mark}'")
         )
         .is_empty(),
-        "and its feedback"
+        "its feedback goes with it"
     );
     assert_eq!(
         query(
