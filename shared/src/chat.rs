@@ -75,6 +75,35 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
 }
 
+/// A JSON request body of at most `max` bytes, read as `T`: the refusal names the first problem (size,
+/// UTF-8, JSON syntax, then shape), saying the body should be `what`.
+pub fn parse_body<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    max: usize,
+    what: &str,
+) -> Result<T, RequestError> {
+    if body.len() > max {
+        return Err(RequestError::new(
+            ErrorCode::BodyTooLarge,
+            format!("the body is {} bytes; the limit is {max}", body.len()),
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|e| {
+        RequestError::new(
+            ErrorCode::InvalidUtf8,
+            format!("the body is not UTF-8 (at byte {})", e.valid_up_to()),
+        )
+    })?;
+    serde_json::from_str(text).map_err(|e| {
+        let code = if e.is_data() {
+            ErrorCode::InvalidRequest
+        } else {
+            ErrorCode::InvalidJson
+        };
+        RequestError::new(code, format!("the body is not {what}: {e}"))
+    })
+}
+
 /// The body of `POST /api/chat`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -108,29 +137,7 @@ impl RequestError {
 impl ChatRequest {
     /// Parses and checks a request body: size, UTF-8, JSON shape, then [`ChatRequest::validate`].
     pub fn parse(body: &[u8]) -> Result<ChatRequest, RequestError> {
-        if body.len() > MAX_BODY_BYTES {
-            return Err(RequestError::new(
-                ErrorCode::BodyTooLarge,
-                format!(
-                    "the body is {} bytes; the limit is {MAX_BODY_BYTES}",
-                    body.len()
-                ),
-            ));
-        }
-        let text = std::str::from_utf8(body).map_err(|e| {
-            RequestError::new(
-                ErrorCode::InvalidUtf8,
-                format!("the body is not UTF-8 (at byte {})", e.valid_up_to()),
-            )
-        })?;
-        let req: ChatRequest = serde_json::from_str(text).map_err(|e| {
-            let code = if e.is_data() {
-                ErrorCode::InvalidRequest
-            } else {
-                ErrorCode::InvalidJson
-            };
-            RequestError::new(code, format!("the body is not a chat request: {e}"))
-        })?;
+        let req: ChatRequest = parse_body(body, MAX_BODY_BYTES, "a chat request")?;
         req.validate()?;
         Ok(req)
     }

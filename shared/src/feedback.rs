@@ -83,29 +83,8 @@ pub fn is_trace_id(id: &str) -> bool {
 impl FeedbackRequest {
     /// Parses and checks a body: size, UTF-8, JSON shape, then [`FeedbackRequest::validate`].
     pub fn parse(body: &[u8]) -> Result<FeedbackRequest, RequestError> {
-        if body.len() > MAX_FEEDBACK_BYTES {
-            return Err(RequestError::new(
-                ErrorCode::BodyTooLarge,
-                format!(
-                    "the body is {} bytes; the limit is {MAX_FEEDBACK_BYTES}",
-                    body.len()
-                ),
-            ));
-        }
-        let text = std::str::from_utf8(body).map_err(|e| {
-            RequestError::new(
-                ErrorCode::InvalidUtf8,
-                format!("the body is not UTF-8 (at byte {})", e.valid_up_to()),
-            )
-        })?;
-        let req: FeedbackRequest = serde_json::from_str(text).map_err(|e| {
-            let code = if e.is_data() {
-                ErrorCode::InvalidRequest
-            } else {
-                ErrorCode::InvalidJson
-            };
-            RequestError::new(code, format!("the body is not a feedback request: {e}"))
-        })?;
+        let req: FeedbackRequest =
+            crate::chat::parse_body(body, MAX_FEEDBACK_BYTES, "a feedback request")?;
         req.validate()?;
         Ok(req)
     }

@@ -136,12 +136,12 @@ fn flagged(o: &mut String, title: &str, items: &[Flagged]) {
             o.push_str("<p class=q>The conversation as the reader sent it (the answer above is the one the twin's trace holds):</p>");
         }
         for m in &f.conversation {
-            let who = match (m.role, m.signed) {
-                (twin_shared::Role::User, _) => "reader",
-                (twin_shared::Role::Assistant, true) => "twin (signed: its own words)",
-                (twin_shared::Role::Assistant, false) => "twin? (unsigned: as the reader sent it)",
-            };
-            let _ = write!(o, "<p class=q dir=auto>{who}: {}</p>", escape(&m.content));
+            let _ = write!(
+                o,
+                "<p class=q dir=auto>{}: {}</p>",
+                m.speaker(),
+                escape(&m.content)
+            );
         }
     }
 }

@@ -51,6 +51,18 @@ pub struct Reported {
     pub signed: bool,
 }
 
+impl Reported {
+    /// Who said it, as the reports print it: the reader, the twin (a verified answer), or words the
+    /// reader says the twin said.
+    pub fn speaker(&self) -> &'static str {
+        match (self.role, self.signed) {
+            (Role::User, _) => "reader",
+            (Role::Assistant, true) => "twin (signed)",
+            (Role::Assistant, false) => "twin? (unsigned: as the reader sent it)",
+        }
+    }
+}
+
 impl FeedbackRow {
     /// The reported conversation; empty when none was kept or it does not read.
     pub fn messages(&self) -> Vec<Reported> {

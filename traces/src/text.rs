@@ -165,12 +165,7 @@ fn flagged(o: &mut String, title: &str, items: &[Flagged]) {
                 f.conversation.len()
             );
             for m in &f.conversation {
-                let who = match (m.role, m.signed) {
-                    (twin_shared::Role::User, _) => "reader",
-                    (twin_shared::Role::Assistant, true) => "twin (signed)",
-                    (twin_shared::Role::Assistant, false) => "twin? (unsigned)",
-                };
-                let _ = writeln!(o, "        {who}: {}", quote(&m.content));
+                let _ = writeln!(o, "        {}: {}", m.speaker(), quote(&m.content));
             }
         }
     }
