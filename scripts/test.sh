@@ -10,3 +10,5 @@ cargo run -q -p twin -- index >/dev/null   # the worker embeds build/index.blob
 cargo test -p twin-worker   # the worker's native unit tests (route table)
 cargo test -p twin-dense   # the dense baseline with its real model (scripts/embedder.sh fetches it)
 bash scripts/wasm-parity.sh
+# The fine-tune's training sample (standard library only; the training itself is scripts/finetune-tiny.sh).
+(cd finetune && python3 -B -m unittest test_sample)

@@ -1,5 +1,6 @@
-//! One training example and its chat-format JSONL line (`{"messages": [system, user, assistant]}`), the
-//! shape TRL's SFTTrainer reads.
+//! One training example and its chat-format JSONL line (`{"meta": {strategy, source}, "messages":
+//! [system, user, assistant]}`): `messages` is the shape TRL's SFTTrainer reads (it drops other columns
+//! unless `remove_unused_columns` is off); `meta` is what `train.py` samples by.
 
 use serde_json::json;
 use twin_shared::prompt::user_turn;
@@ -41,8 +42,11 @@ pub struct Example {
 impl Example {
     /// The JSONL line with `system` as the system prompt. The reader's turn is assembled exactly as the
     /// worker sends it (`<question>` tags, escaped), so the model trains on what it will be served.
+    /// `meta` says which strategy and source made it, so a trainer can sample across both
+    /// (`train.py --max-examples`); trainers read only `messages`.
     pub fn to_jsonl(&self, system: &str) -> String {
-        json!({"messages": [
+        json!({"meta": {"strategy": self.strategy.name(), "source": self.source},
+            "messages": [
             {"role": "system", "content": system},
             {"role": "user", "content": user_turn(&self.user, None)},
             {"role": "assistant", "content": self.assistant},

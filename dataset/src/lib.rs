@@ -218,6 +218,8 @@ mod tests {
             format!("<question>\n{}\n</question>", voice.user),
             "served shape"
         );
+        assert_eq!(line["meta"]["strategy"], "voice", "{line}");
+        assert_eq!(line["meta"]["source"], voice.source.as_str(), "{line}");
     }
 
     #[test]

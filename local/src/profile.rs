@@ -8,8 +8,9 @@ use twin_upstream::Backend;
 
 /// Stop sequences for the tiny fine-tuned model: a blank line (one paragraph is all it keeps on topic),
 /// any `<` (the start of echoed markup or a template token) and a `model` turn marker whose tags were not
-/// rendered. For local models only: Anthropic's API rejects a whitespace-only stop sequence (`"\n\n"`).
-pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n"];
+/// rendered, and `stepToken`, a tokenizer artefact it writes past its turn (seen in the probes' screenshots).
+/// For local models only: Anthropic's API rejects a whitespace-only stop sequence (`"\n\n"`).
+pub const SMALL_MODEL_STOPS: &[&str] = &["\n\n", "<", "model\n", "stepToken"];
 
 /// Stop sequences for the tiny retrieval model: no blank-line stop, since SmolLM2 often opens with a
 /// line such as "The answer is:" and a blank line (stopping there left nothing; measured in the README);

@@ -1,5 +1,7 @@
 //! The committed tiny fine-tune (`finetune/adapter/twin-lora.gguf`, made by `scripts/finetune-tiny.sh`)
-//! loads in llama-server on Gemma 3 270M and changes its answers.
+//! loads in llama-server on Gemma 3 270M and answers. Whether it learned anything is measured by
+//! `the_committed_adapter_lowers_held_out_perplexity` (`cli/tests/cli.rs`); this test prints the voice
+//! probe's answer with and without it, for people to read.
 
 mod support;
 
@@ -27,7 +29,7 @@ fn answer(server: &LlamaServer, question: &str) -> String {
 }
 
 #[test]
-fn the_committed_adapter_loads_and_changes_the_voice_probe_answer() {
+fn the_committed_adapter_loads_and_answers_the_voice_probe() {
     let adapter =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../finetune/adapter/twin-lora.gguf");
     assert!(
@@ -57,6 +59,5 @@ fn the_committed_adapter_loads_and_changes_the_voice_probe_answer() {
         "llama-server reports loading the adapter"
     );
     println!("voice probe {question:?}\n  base:  {before:?}\n  tuned: {after:?}");
-    assert!(!after.trim().is_empty());
-    assert_ne!(before, after, "the adapter changes the answer");
+    assert!(!after.trim().is_empty(), "the tuned model answers");
 }

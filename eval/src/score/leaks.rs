@@ -13,6 +13,8 @@ pub const MARKERS: &[&str] = &[
     "<|im_start|>",
     "<|im_end|>",
     "<|endoftext|>",
+    // A Gemma tokenizer artefact the tiny fine-tune emits past its turn (compared lowercased).
+    "steptoken",
     // The plain (numbered) layout escapes `<`, `>` and `&`; an entity in an answer is that escaping echoed.
     "&lt;",
     "&gt;",
@@ -67,6 +69,7 @@ mod tests {
     #[test]
     fn markup_and_template_tokens_are_found() {
         assert_eq!(leaks("Here you go <passage title=\"x\">"), ["<passage"]);
+        assert_eq!(leaks("but it's better.stepToken stepToken"), ["steptoken"]);
         assert_eq!(
             leaks("tea.<end_of_turn>\n<start_of_turn>user"),
             ["<start_of_turn>", "<end_of_turn>"]
