@@ -63,11 +63,6 @@ impl D1 {
 
     /// The rows `sql` returns (its first statement's).
     pub fn query(&self, sql: &str) -> Result<Vec<Value>, D1Error> {
-        results(&self.execute(sql)?)
-    }
-
-    /// Wrangler's whole `--json` output for `sql`: per statement, its `results` and `meta`.
-    pub fn execute(&self, sql: &str) -> Result<String, D1Error> {
         let mut cmd = Command::new("npx");
         cmd.current_dir(&self.worker_dir)
             .args(["wrangler", "d1", "execute", DATABASE, "--json"])
@@ -103,7 +98,7 @@ impl D1 {
                 output: output.trim().chars().take(2_000).collect(),
             });
         }
-        Ok(stdout.into_owned())
+        results(&stdout)
     }
 }
 

@@ -24,14 +24,14 @@ pub fn html(r: &Report) -> String {
     );
     let backends: Vec<&str> = r.backends.iter().map(|b| b.backend.as_str()).collect();
     let series: Vec<(String, Vec<Option<f64>>)> = r
-        .days()
-        .into_iter()
+        .days
+        .iter()
         .map(|d| {
             let counts = backends
                 .iter()
-                .map(|b| Some(r.count(&d, b) as f64))
+                .map(|b| Some(r.count(d, b) as f64))
                 .collect();
-            (d, counts)
+            (d.clone(), counts)
         })
         .collect();
     o.push_str("<h2>Answers per day</h2>");

@@ -257,11 +257,6 @@ impl Report {
         }
     }
 
-    /// Every day from the first answer's to the last's, oldest first.
-    pub fn days(&self) -> Vec<String> {
-        self.days.clone()
-    }
-
     /// Answers on `day` from `backend`.
     pub fn count(&self, day: &str, backend: &str) -> usize {
         self.per_day
@@ -366,7 +361,7 @@ mod tests {
         ];
         let r = Report::build("test", &traces, &feedback, &Options::default());
         assert_eq!(r.answers, 5);
-        assert_eq!(r.days(), vec!["2024-10-04", "2024-10-05", "2024-10-06"]);
+        assert_eq!(r.days, vec!["2024-10-04", "2024-10-05", "2024-10-06"]);
         assert_eq!(r.count("2024-10-04", "rag"), 2);
         assert_eq!(r.count("2024-10-05", "rag"), 1);
         assert_eq!(r.count("2024-10-06", "rag"), 1);

@@ -53,11 +53,11 @@ pub fn text(r: &Report) -> String {
         let _ = write!(o, " {b:>10}");
     }
     let _ = writeln!(o, " {:>8}", "total");
-    for day in r.days() {
+    for day in &r.days {
         let _ = write!(o, "  {day:<10}");
         let mut total = 0;
         for b in &backends {
-            let n = r.count(&day, b);
+            let n = r.count(day, b);
             total += n;
             let _ = write!(o, " {n:>10}");
         }
