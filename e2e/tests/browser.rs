@@ -165,6 +165,57 @@ async fn knowledge_probe_streams_into_both_panes(ctx: &Ctx) {
     screenshot(ctx, "demo-exchange.png").await;
 }
 
+/// A probe clicked again is answered from the worker's probe cache: the GPU pane says "answered
+/// earlier" at once (no waking), and "ask live" replaces that answer with a live one.
+async fn a_probe_clicked_again_comes_from_the_cache_and_can_be_asked_live(ctx: &Ctx) {
+    let page = &ctx.page;
+    open(page, &ctx.demo.page_url).await;
+    let pane = format!("{ROOT}.querySelector('.pane[data-backend=tuned]')");
+    let turns = format!("{pane}.querySelectorAll('.turn')");
+    let last = format!("[...{turns}].at(-1)");
+    let click = format!("{ROOT}.querySelector('.probe[data-probe=voice]').click()");
+    // The first answer is written to the cache after its stream ends: click until one comes from it.
+    let mut cached = false;
+    for attempt in 1..=5 {
+        eval(page, &click).await;
+        wait_for(
+            page,
+            &format!("{turns}.length === {attempt} && (!!{last}.querySelector('.copy') || !!{last}.querySelector('.error'))"),
+            Duration::from_secs(60),
+            "the GPU pane's probe answer",
+        )
+        .await;
+        common::answer_finished(page, "rag", 0, Duration::from_secs(90)).await;
+        if read(page, &format!("!!{last}.querySelector('.cached')")).await == Value::Bool(true) {
+            cached = true;
+            break;
+        }
+    }
+    assert!(cached, "the probe was never answered from the cache");
+    let v = read(page, &format!("({{label: {last}.querySelector('.cached').textContent, text: {last}.querySelector('.a').textContent, n: {turns}.length}})")).await;
+    assert_eq!(text(&v, "label"), "answered earlier · ask live", "{v}");
+    assert!(text(&v, "text").contains("stand-in"), "{v}");
+    let n = num(&v, "n");
+    screenshot(ctx, "probe-cached.png").await;
+    eval(
+        page,
+        &format!("{last}.querySelector('.cached .live').click()"),
+    )
+    .await;
+    wait_for(
+        page,
+        &format!("{turns}.length === {n} && !{last}.querySelector('.cached') && !!{last}.querySelector('.copy')"),
+        Duration::from_secs(60),
+        "the live answer in place of the cached one",
+    )
+    .await;
+    let live = read(page, &format!("{last}.querySelector('.a').textContent")).await;
+    assert!(
+        live.as_str().is_some_and(|t| t.contains("stand-in")),
+        "{live}"
+    );
+}
+
 async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {
     let page = &ctx.page;
     let before = read(
@@ -758,6 +809,7 @@ fn main() {
             check!(blog_css_does_not_reach_the_widget),
             check!(knowledge_probe_streams_into_both_panes),
             check!(keyboard_enter_sends_and_escape_stops),
+            check!(a_probe_clicked_again_comes_from_the_cache_and_can_be_asked_live),
             check!(an_uncovered_question_says_so),
             check!(an_overlong_question_says_to_shorten_it),
             check!(thumbs_down_and_a_jailbreak_report_reach_the_author),

@@ -23,6 +23,8 @@ mod feedback;
 mod gaps;
 #[path = "worker_checks/history.rs"]
 mod history;
+#[path = "worker_checks/probe_cache.rs"]
+mod probe_cache;
 #[path = "worker_checks/traces.rs"]
 mod traces;
 
@@ -133,6 +135,14 @@ fn main() {
         (
             "coverage_gaps_group_and_rank_first",
             gaps::coverage_gaps_group_and_rank_first,
+        ),
+        (
+            "probe_answers_are_cached_and_replayed",
+            probe_cache::probe_answers_are_cached_and_replayed,
+        ),
+        (
+            "a_cached_gpu_probe_needs_no_cold_start",
+            probe_cache::a_cached_gpu_probe_needs_no_cold_start,
         ),
         // The checks below start a wrangler dev of their own (its build touches the shared worker
         // build), so they come last.

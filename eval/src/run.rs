@@ -448,6 +448,8 @@ async fn ask(
     let mut body = serde_json::json!({"backend": backend, "messages": [{"role": "user", "content": item.question}]});
     if let Some(p) = &item.probe {
         body["probe"] = serde_json::json!(p);
+        // The eval measures the model: a probe is asked live, never answered from the probe cache.
+        body["live"] = serde_json::json!(true);
     }
     let mut attempt = 0;
     let (response, start) = loop {

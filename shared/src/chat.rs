@@ -115,6 +115,9 @@ pub struct ChatRequest {
     /// The probe id when a probe button asked the question (for logs and the eval).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probe: Option<String>,
+    /// Ask the model now even when the worker holds a cached answer to this probe ("ask live").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub live: bool,
 }
 
 /// Why a request was refused; `code` is stable for programs, the message is for people.
@@ -231,6 +234,7 @@ impl ChatRequest {
             backend: backend.to_string(),
             messages: Vec::new(),
             probe,
+            live: false,
         };
         loop {
             while start < usable.len() && usable[start].role != Role::User {

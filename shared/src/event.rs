@@ -92,6 +92,17 @@ pub struct Done {
     /// The id of this answer's trace, for `POST /api/feedback`; absent when the worker keeps no traces.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<String>,
+    /// The answer was made earlier for a probe and replayed from the worker's cache (no model was
+    /// asked; `usage` is what this answer cost: nothing).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub cached: bool,
+    /// When a cached answer was made (Unix milliseconds); absent for a live answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at_ms: Option<u64>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A failure; after it nothing else comes.
@@ -207,6 +218,8 @@ mod tests {
                 total_ms: 4,
                 signature: Some("ab12".into()),
                 trace: Some("0123456789abcdef0123456789abcdef".into()),
+                cached: true,
+                made_at_ms: Some(1_790_000_000_000),
             }),
             ChatEvent::error(ErrorCode::RateLimited, "slow down", Some(7)),
         ];

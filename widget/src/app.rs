@@ -1,6 +1,6 @@
 //! The widget: loads the worker's config, shows one pane per backend side by side, one input that asks
-//! both, the probe buttons, and the controls (stop, new conversation). Wakes the GPU once the widget is
-//! in view and the config has arrived.
+//! both, the probe buttons, and the controls (stop, new conversation). Wakes the GPU when the reader
+//! starts on a question of their own.
 
 use crate::Options;
 use crate::api;
@@ -11,24 +11,19 @@ use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use twin_shared::PublicConfig;
-use wasm_bindgen::JsCast;
-use wasm_bindgen::closure::Closure;
-use web_sys::HtmlElement;
 
 /// How many panes the widget shows by default: the first two backends of the config.
 const PANES: usize = 2;
 
 #[component]
-pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
+pub fn App(options: Options) -> impl IntoView {
     let endpoint = options.endpoint.clone();
-    // Loaded once; `None` until the worker answers. Whichever comes last, the config or the widget
-    // scrolling into view, wakes a cold-start backend (no polling).
+    // Loaded once; `None` until the worker answers.
     let config: RwSignal<Option<Result<PublicConfig, String>>> = RwSignal::new(None);
     let panes: RwSignal<Vec<PaneState>, LocalStorage> = RwSignal::new_local(Vec::new());
-    let warm = Warm::new(endpoint.clone(), config);
+    let warm = Warm::new(config);
     {
         let (endpoint, chosen) = (endpoint.clone(), options.backends.clone());
-        let warm = warm.clone();
         spawn_local(async move {
             let result = api::config(&endpoint).await;
             if let Ok(c) = &result {
@@ -48,10 +43,8 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
                 panes.set(shown);
             }
             config.set(Some(result));
-            warm.config_loaded();
         });
     }
-    warm.when_visible(&host);
 
     let input = NodeRef::<html::Textarea>::new();
     let draft = RwSignal::new(String::new());
@@ -104,6 +97,10 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
                 <textarea id="twin-input" node_ref=input rows="2" placeholder="Ask a question… (Enter sends, Shift+Enter for a new line)"
                     aria-describedby="twin-title"
                     prop:value=move || draft.get()
+                    on:focus={
+                        let endpoint = endpoint.clone();
+                        move |_| warm.typing(&endpoint)
+                    }
                     on:input=move |ev| draft.set(event_target_value(&ev))
                     on:keydown=on_key></textarea>
                 <div class="controls">
@@ -122,69 +119,34 @@ pub fn App(options: Options, host: HtmlElement) -> impl IntoView {
     }
 }
 
-/// Calls `/api/warm` once, when the widget is in view and the config is loaded (in either order), if a
-/// backend has a cold start.
-#[derive(Clone)]
+/// Calls `/api/warm` once, when the reader first puts the cursor in the question box, if a backend has
+/// a cold start: the GPU wakes while they type. Probe clicks do not wake it (their answers can come from
+/// the worker's probe cache; a probe that is not cached wakes the GPU by asking it).
+#[derive(Clone, Copy)]
 struct Warm {
-    endpoint: String,
     config: RwSignal<Option<Result<PublicConfig, String>>>,
-    visible: std::rc::Rc<std::cell::Cell<bool>>,
-    done: std::rc::Rc<std::cell::Cell<bool>>,
+    done: StoredValue<bool>,
 }
 
 impl Warm {
-    fn new(endpoint: String, config: RwSignal<Option<Result<PublicConfig, String>>>) -> Warm {
+    fn new(config: RwSignal<Option<Result<PublicConfig, String>>>) -> Warm {
         Warm {
-            endpoint,
             config,
-            visible: Default::default(),
-            done: Default::default(),
+            done: StoredValue::new(false),
         }
     }
 
-    /// The config has arrived.
-    fn config_loaded(&self) {
-        self.maybe_warm();
-    }
-
-    /// Watches `host` and notes the first time it is in view.
-    fn when_visible(&self, host: &HtmlElement) {
-        let this = self.clone();
-        let callback = Closure::<dyn FnMut(js_sys::Array, web_sys::IntersectionObserver)>::new(
-            move |entries: js_sys::Array, observer: web_sys::IntersectionObserver| {
-                let in_view = entries.iter().any(|e| {
-                    e.unchecked_into::<web_sys::IntersectionObserverEntry>()
-                        .is_intersecting()
-                });
-                if in_view {
-                    observer.disconnect();
-                    this.visible.set(true);
-                    this.maybe_warm();
-                }
-            },
+    /// The reader is about to type a question.
+    fn typing(self, endpoint: &str) {
+        if self.done.get_value() {
+            return;
+        }
+        let cold = self.config.with_untracked(
+            |c| matches!(c, Some(Ok(c)) if c.backends.iter().any(|b| b.cold_start)),
         );
-        if let Ok(observer) = web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref())
-        {
-            observer.observe(host);
-        }
-        callback.forget();
-    }
-
-    fn maybe_warm(&self) {
-        if self.done.get() || !self.visible.get() {
-            return;
-        }
-        let Some(cold) = self.config.with_untracked(|c| {
-            c.as_ref().map(|c| {
-                c.as_ref()
-                    .is_ok_and(|c| c.backends.iter().any(|b| b.cold_start))
-            })
-        }) else {
-            return;
-        };
-        self.done.set(true);
         if cold {
-            let endpoint = self.endpoint.clone();
+            self.done.set_value(true);
+            let endpoint = endpoint.to_string();
             spawn_local(async move { api::warm(&endpoint).await });
         }
     }

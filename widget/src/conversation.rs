@@ -23,6 +23,8 @@ pub struct Failure {
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct Turn {
     pub question: String,
+    /// The probe that asked it, if a probe button did.
+    pub probe: Option<String>,
     pub answer: String,
     pub sources: Vec<Source>,
     /// Retrieval found nothing worth showing: the author hasn't written about it (an empty `sources`).
@@ -143,10 +145,20 @@ impl PaneState {
 
     /// Asks `question` in this pane's conversation.
     pub fn ask(&self, question: String, probe: Option<String>) {
+        self.ask_as(question, probe, false);
+    }
+
+    /// Asks `question`; `live` asks the model even when the worker holds a cached answer to the probe.
+    /// A probe is a question of its own: it goes without the earlier turns (so its answer can come from
+    /// the worker's probe cache), and its answer joins the conversation as any other.
+    fn ask_as(&self, question: String, probe: Option<String>, live: bool) {
         self.stop();
         // Earlier answers go back with the signature their `done` carried (the worker trusts no other);
         // as many of the newest as fit the worker's limits.
         let history: Vec<ChatMessage> = self.turns.with_untracked(|cells| {
+            if probe.is_some() {
+                return Vec::new();
+            }
             cells
                 .iter()
                 .filter_map(|c| {
@@ -163,7 +175,8 @@ impl PaneState {
                 .flatten()
                 .collect()
         });
-        let req = ChatRequest::bounded(&self.backend.id, &history, &question, probe);
+        let mut req = ChatRequest::bounded(&self.backend.id, &history, &question, probe.clone());
+        req.live = live;
         let Ok(controller) = AbortController::new() else {
             return;
         };
@@ -173,6 +186,7 @@ impl PaneState {
             id,
             turn: ArcRwSignal::new(Turn {
                 question,
+                probe,
                 streaming: true,
                 ..Default::default()
             }),
@@ -239,14 +253,25 @@ impl PaneState {
 
     /// Asks the last question again (after a retryable failure).
     pub fn retry(&self) {
-        let last = self
-            .last()
-            .map(|c| c.turn.with_untracked(|t| t.question.clone()));
-        if let Some(q) = last {
+        self.again(false);
+    }
+
+    /// Asks the last probe again, live: the model answers now instead of the worker's cache.
+    pub fn ask_live(&self) {
+        self.again(true);
+    }
+
+    /// Replaces the last turn with a new asking of its question (and probe).
+    fn again(&self, live: bool) {
+        let last = self.last().map(|c| {
+            c.turn
+                .with_untracked(|t| (t.question.clone(), t.probe.clone()))
+        });
+        if let Some((q, probe)) = last {
             self.turns.update(|t| {
                 t.pop();
             });
-            self.ask(q, None);
+            self.ask_as(q, probe, live);
         }
     }
 

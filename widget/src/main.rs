@@ -85,10 +85,5 @@ fn mount(document: &web_sys::Document, host: &HtmlElement) {
     };
     root.set_class_name("twin");
     let _ = shadow.append_child(&root);
-    let observed = host.clone();
-    leptos::mount::mount_to(
-        root,
-        move || view! { <app::App options=options.clone() host=observed.clone() /> },
-    )
-    .forget();
+    leptos::mount::mount_to(root, move || view! { <app::App options=options.clone() /> }).forget();
 }

@@ -102,6 +102,14 @@ fn view_turn(
         }
     });
     let stopped = t.stopped.then(|| view! { <p class="note">"Stopped."</p> });
+    // A probe answered from the worker's cache says so, and the newest one can be asked live.
+    let cached = t.done.as_ref().filter(|d| d.cached).map(|_| {
+        let live = (last && !t.streaming).then(|| {
+            let p = pane.clone();
+            view! { <button class="live" on:click=move |_| p.ask_live()>"ask live"</button> }
+        });
+        view! { <p class="cached">"answered earlier"{live.is_some().then_some(" · ")}{live}</p> }
+    });
     // Only a finished answer the worker traced takes feedback.
     let feedback = t
         .done
@@ -118,6 +126,7 @@ fn view_turn(
             {thinking}
             <div class="a">{markdown(&t.answer)}</div>
             {stopped}
+            {cached}
             {failure}
             {copy}
             {feedback}

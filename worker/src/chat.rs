@@ -4,6 +4,7 @@
 
 use crate::config::{self, Backend, Config, credential};
 use crate::history::History;
+use crate::probe_cache::{self, ProbeCache};
 use crate::sink::{Signer, Sink};
 use crate::spend::{Budget, Reserved};
 use crate::traces::{self, Trace};
@@ -98,6 +99,7 @@ pub async fn handle(
     let env = env.clone();
     let mode = config.traces;
     let client_key = rate_limit::client_key(req.headers().get("cf-connecting-ip")?.as_deref());
+    let cache = ProbeCache::for_request(&env, config, &backend, &chat);
     // Kept alive past the response (`wait_until`): the answer streams, then its trace is written.
     ctx.wait_until(async move {
         let asked = Asked {
@@ -108,7 +110,20 @@ pub async fn handle(
             history: &history,
         };
         let mut found = None;
-        answer(&env, asked, &mut sink, &mut found).await;
+        // A probe asked as itself is answered from the cache when it can be (no model, no retrieval,
+        // no budget), and a fresh answer to one is kept for the next reader.
+        let hit = match &cache {
+            Some(c) => c.get().await,
+            None => None,
+        };
+        match (hit, &cache) {
+            (Some(cached), _) => probe_cache::replay(&mut sink, cached),
+            (None, Some(c)) => {
+                answer(&env, asked, &mut sink, &mut found).await;
+                c.put_finished(&sink).await;
+            }
+            (None, None) => answer(&env, asked, &mut sink, &mut found).await,
+        }
         sink.close();
         let Some(id) = trace_id else { return };
         let (hits, coverage) = match found {

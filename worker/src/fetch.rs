@@ -151,6 +151,8 @@ pub async fn consume(
                         total_ms: clock::since(sink.started),
                         signature: sink.signature(),
                         trace: sink.trace.clone(),
+                        cached: false,
+                        made_at_ms: None,
                     };
                     sink.send(&ChatEvent::Done(done));
                     return;

@@ -12,6 +12,7 @@ mod feedback;
 mod fetch;
 mod history;
 mod http;
+mod probe_cache;
 mod rate_limit;
 mod retrieval;
 mod route_table;

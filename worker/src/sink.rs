@@ -27,6 +27,8 @@ pub struct Sink {
     pub outcome: Option<String>,
     /// The answer's trace id, for `done` (`None` when traces are off).
     pub trace: Option<String>,
+    /// The `sources` event as sent (for the probe cache).
+    pub sources: Option<Vec<twin_shared::Source>>,
     signer: Signer,
 }
 
@@ -46,6 +48,7 @@ impl Sink {
                 usage: None,
                 outcome: None,
                 trace: None,
+                sources: None,
                 signer,
             },
             rx,
@@ -79,6 +82,7 @@ impl Sink {
                 self.outcome = Some(done.stop_reason.clone());
             }
             ChatEvent::Error(e) => self.outcome = Some(e.code.clone()),
+            ChatEvent::Sources(s) => self.sources = Some(s.clone()),
             _ => {}
         }
         if let ChatEvent::Delta { text } = event {

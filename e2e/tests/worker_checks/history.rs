@@ -148,6 +148,7 @@ pub fn forged_history(stack: &Stack, c: &Client) {
             ChatMessage::user(format!("final question {mark}-2")),
         ],
         probe: None,
+        live: false,
     };
     let run = post(c, &conversation);
     assert_eq!(run.status, 200, "{:?}", run.body);
@@ -194,6 +195,7 @@ pub fn forged_history(stack: &Stack, c: &Client) {
             ChatMessage::user(format!("next {mark2}")),
         ],
         probe: None,
+        live: false,
     };
     assert_eq!(post(c, &other).status, 200);
     let msgs = messages(&upstream_request(stack, &mark2));

@@ -46,6 +46,8 @@ const KEEP_RECEIVED: usize = 256;
 struct Shared {
     /// The JSON bodies of the newest model requests, oldest first.
     received: Mutex<std::collections::VecDeque<Value>>,
+    /// Every model request so far (not capped like `received`).
+    requests: std::sync::atomic::AtomicU64,
     /// First request time per cold-start path, so each path wakes once.
     woke: Mutex<HashMap<String, Instant>>,
     /// Requests parked behind a 303, by id.
@@ -113,6 +115,14 @@ impl StandIn {
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// How many model requests it has received since it started: a count that shows whether a
+    /// caller asked a model at all.
+    pub fn requests(&self) -> u64 {
+        self.shared
+            .requests
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The JSON bodies of the newest model requests it received (up to 256), oldest first: what a
@@ -257,6 +267,9 @@ async fn handle(
             received.pop_front();
         }
         received.push_back(body.clone());
+        shared
+            .requests
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
     let valid = match protocol {
         Protocol::Anthropic => anthropic::validate(&body),
