@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/twin/target}"
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/install-tools.sh
-cargo run -q -p twin -- index
+bash scripts/worker-index.sh
 bash scripts/build-widget.sh
 lora_args=()
 if [ -f finetune/adapter/twin-lora.gguf ]; then

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build-widget.sh   # the browser tests load the built widget; fails above 150 KB brotli
 cargo test
-cargo run -q -p twin -- index >/dev/null   # the worker embeds build/index.blob
+bash scripts/worker-index.sh >/dev/null   # the index the worker is built with (embedded or an asset)
 cargo test -p twin-worker   # the worker's native unit tests (route table)
 cargo test -p twin-dense   # the dense baseline with its real model (scripts/embedder.sh fetches it)
 bash scripts/wasm-parity.sh

@@ -122,6 +122,8 @@ impl Stack {
             backend("f-no-first-byte", a, &fault("no-first-byte"), quick),
             backend("f-dead", a, &dead, quick),
             backend("gpu-cold", o, &fault("cold-3"), cold(20)),
+            // Woken by the probe cache check alone (the stand-in wakes each path once).
+            backend("gpu-cold-probe", o, &fault("cold-4"), cold(20)),
             backend("gpu-never", o, &fault("no-first-byte"), cold(4)),
             backend("gpu-dead", o, &dead, cold(4)),
             backend("gpu-303", o, &fault("redirect-303"), same),

@@ -166,10 +166,28 @@ async fn knowledge_probe_streams_into_both_panes(ctx: &Ctx) {
 }
 
 /// A probe clicked again is answered from the worker's probe cache: the GPU pane says "answered
-/// earlier" at once (no waking), and "ask live" replaces that answer with a live one.
+/// earlier", and "ask live" replaces that answer with a live one. Loading the page and clicking probes
+/// never calls `/api/warm`; putting the cursor in the question box does.
 async fn a_probe_clicked_again_comes_from_the_cache_and_can_be_asked_live(ctx: &Ctx) {
     let page = &ctx.page;
+    // Every URL the page fetches, recorded before any script of the page runs.
+    page.evaluate_on_new_document(
+        "window.__fetched = []; const realFetch = window.fetch; window.fetch = function (input, init) { window.__fetched.push(String(input && input.url || input)); return realFetch.call(this, input, init); };",
+    )
+    .await
+    .expect("the fetch recorder");
     open(page, &ctx.demo.page_url).await;
+    let warm_calls = "window.__fetched.filter(u => u.endsWith('/api/warm')).length";
+    assert_eq!(
+        read(
+            page,
+            "window.__fetched.some(u => u.endsWith('/api/config'))"
+        )
+        .await,
+        Value::Bool(true),
+        "the recorder sees the widget's requests"
+    );
+    let rag_last = format!("[...{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')].at(-1)");
     let pane = format!("{ROOT}.querySelector('.pane[data-backend=tuned]')");
     let turns = format!("{pane}.querySelectorAll('.turn')");
     let last = format!("[...{turns}].at(-1)");
@@ -185,7 +203,14 @@ async fn a_probe_clicked_again_comes_from_the_cache_and_can_be_asked_live(ctx: &
             "the GPU pane's probe answer",
         )
         .await;
-        common::answer_finished(page, "rag", 0, Duration::from_secs(90)).await;
+        // The retrieval pane's newest answer too, so the next click stops nothing.
+        wait_for(
+            page,
+            &format!("{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn').length === {attempt} && (!!{rag_last}.querySelector('.copy') || !!{rag_last}.querySelector('.error'))"),
+            Duration::from_secs(90),
+            "the retrieval pane's probe answer",
+        )
+        .await;
         if read(page, &format!("!!{last}.querySelector('.cached')")).await == Value::Bool(true) {
             cached = true;
             break;
@@ -214,6 +239,23 @@ async fn a_probe_clicked_again_comes_from_the_cache_and_can_be_asked_live(ctx: &
         live.as_str().is_some_and(|t| t.contains("stand-in")),
         "{live}"
     );
+    assert_eq!(
+        read(page, warm_calls).await,
+        json!(0),
+        "loading and probes must not wake the GPU"
+    );
+    eval(
+        page,
+        &format!("{ROOT}.querySelector('#twin-input').focus()"),
+    )
+    .await;
+    wait_for(
+        page,
+        &format!("{warm_calls} === 1"),
+        Duration::from_secs(10),
+        "one /api/warm once the reader is in the question box",
+    )
+    .await;
 }
 
 async fn keyboard_enter_sends_and_escape_stops(ctx: &Ctx) {

@@ -23,6 +23,8 @@ mod feedback;
 mod gaps;
 #[path = "worker_checks/history.rs"]
 mod history;
+#[path = "worker_checks/index_asset.rs"]
+mod index_asset;
 #[path = "worker_checks/probe_cache.rs"]
 mod probe_cache;
 #[path = "worker_checks/traces.rs"]
@@ -141,6 +143,10 @@ fn main() {
             probe_cache::probe_answers_are_cached_and_replayed,
         ),
         (
+            "only_finished_probe_answers_are_kept",
+            probe_cache::only_finished_probe_answers_are_kept,
+        ),
+        (
             "a_cached_gpu_probe_needs_no_cold_start",
             probe_cache::a_cached_gpu_probe_needs_no_cold_start,
         ),
@@ -153,6 +159,11 @@ fn main() {
         (
             "a_broken_configuration_names_nothing_secret",
             bounds::a_broken_configuration_names_nothing_secret,
+        ),
+        // Last: it builds the worker with its index as a static asset (the next start rebuilds it).
+        (
+            "an_index_served_as_an_asset_searches_the_same",
+            index_asset::an_index_served_as_an_asset_searches_the_same,
         ),
     ];
     let args = Arguments::from_args();

@@ -50,8 +50,32 @@ impl WranglerDev {
         log: &Path,
         ready_status: u16,
     ) -> Result<WranglerDev, LocalError> {
+        Self::spawn(worker_dir, vars, secrets, log, ready_status, &[])
+    }
+
+    /// [`WranglerDev::start`] with `build_env` in the environment of its `[build]` step (and of
+    /// wrangler): `TWIN_INDEX_MODE=asset` builds a worker that loads its index from static assets.
+    pub fn start_with_build_env(
+        worker_dir: &Path,
+        vars: &[(&str, String)],
+        secrets: &[(&str, String)],
+        log: &Path,
+        build_env: &[(&str, &str)],
+    ) -> Result<WranglerDev, LocalError> {
+        Self::spawn(worker_dir, vars, secrets, log, 200, build_env)
+    }
+
+    fn spawn(
+        worker_dir: &Path,
+        vars: &[(&str, String)],
+        secrets: &[(&str, String)],
+        log: &Path,
+        ready_status: u16,
+        build_env: &[(&str, &str)],
+    ) -> Result<WranglerDev, LocalError> {
         let port = free_port()?;
         let mut cmd = Command::new("npx");
+        cmd.envs(build_env.iter().copied());
         cmd.current_dir(worker_dir)
             .args([
                 "wrangler",

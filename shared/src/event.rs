@@ -101,6 +101,7 @@ pub struct Done {
     pub made_at_ms: Option<u64>,
 }
 
+/// For `skip_serializing_if`: a `false` flag is left off the wire.
 fn is_false(b: &bool) -> bool {
     !*b
 }

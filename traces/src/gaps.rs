@@ -383,6 +383,7 @@ mod tests {
             tokens_in: None,
             tokens_out: None,
             client: "x".into(),
+            cached: None,
         }
     }
 

@@ -41,16 +41,17 @@ pub fn html(r: &Report) -> String {
         &backends,
         &series,
     ));
-    o.push_str("<h2>By backend</h2><table><tr><th>backend</th><th>answers</th><th>errors</th><th>error rate</th><th>reader left</th><th>median TTFT</th><th>tokens in / out</th></tr>");
+    o.push_str("<h2>By backend</h2><table><tr><th>backend</th><th>answers</th><th>errors</th><th>error rate</th><th>reader left</th><th>cached</th><th>median TTFT</th><th>tokens in / out</th></tr>");
     for b in &r.backends {
         let _ = write!(
             o,
-            "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}%</td><td class=n>{}</td><td class=n>{}</td><td class=n>{} / {}</td></tr>",
+            "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{:.1}%</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{} / {}</td></tr>",
             escape(&b.backend),
             b.answers,
             b.errors,
             b.error_rate * 100.0,
             b.reader_left,
+            b.cached,
             b.median_ttft_ms
                 .map_or_else(|| "-".into(), |t| format!("{t:.0} ms")),
             b.tokens_in,
@@ -169,6 +170,7 @@ mod tests {
             tokens_in: None,
             tokens_out: None,
             client: "x".into(),
+            cached: None,
         };
         let feedback = ["down", "jailbreak"].map(|kind| crate::rows::FeedbackRow {
             at_ms: 1.7e12,

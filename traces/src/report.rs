@@ -36,7 +36,9 @@ pub struct BackendSummary {
     pub error_rate: f64,
     /// Readers who left before the end.
     pub reader_left: usize,
-    /// Median time to first token of the answers that had one.
+    /// Answers replayed from the probe cache.
+    pub cached: usize,
+    /// Median time to first token of the answers the model made (replays left out).
     pub median_ttft_ms: Option<f64>,
     pub tokens_in: u64,
     pub tokens_out: u64,
@@ -162,7 +164,7 @@ impl Report {
                 }
                 let ttfts: Vec<f64> = rows
                     .iter()
-                    .filter(|t| !is_error(t))
+                    .filter(|t| !is_error(t) && !t.is_cached())
                     .filter_map(|t| t.ttft_ms)
                     .collect();
                 let n_errors: usize = codes.values().sum();
@@ -175,6 +177,7 @@ impl Report {
                     errors: n_errors,
                     error_rate: n_errors as f64 / rows.len() as f64,
                     reader_left: rows.iter().filter(|t| t.outcome == "reader_left").count(),
+                    cached: rows.iter().filter(|t| t.is_cached()).count(),
                     median_ttft_ms: twin_eval::stats::quantile(&ttfts, 0.5),
                     tokens_in: sum(|t| t.tokens_in),
                     tokens_out: sum(|t| t.tokens_out),
@@ -289,6 +292,7 @@ mod tests {
             answer: Some("An answer.".into()),
             outcome: outcome.into(),
             client: format!("client-{id}"),
+            cached: None,
             ttft_ms: Some(100.0 * f64::from(id)),
             total_ms: 900.0,
             tokens_in: Some(10.0),
@@ -297,6 +301,28 @@ mod tests {
     }
 
     const DAY: f64 = 86_400_000.0;
+
+    #[test]
+    fn replays_from_the_probe_cache_are_counted_but_not_timed() {
+        let day0 = 20_000.0 * DAY;
+        let mut traces: Vec<TraceRow> = (1..=3)
+            .map(|i| trace(i, day0, "rag", "Tea?", "end_turn", "covered"))
+            .collect();
+        for i in 4..=7 {
+            let mut t = trace(i, day0, "rag", "Tea?", "end_turn", "covered");
+            t.ttft_ms = Some(1.0);
+            t.cached = Some(1.0);
+            traces.push(t);
+        }
+        let r = Report::build("test", &traces, &[], &Options::default());
+        let rag = &r.backends[0];
+        assert_eq!((rag.answers, rag.cached), (7, 4));
+        assert_eq!(
+            rag.median_ttft_ms,
+            Some(200.0),
+            "100, 200, 300; replays left out"
+        );
+    }
 
     #[test]
     fn volume_errors_ttft_and_feedback_are_counted() {

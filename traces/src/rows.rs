@@ -26,6 +26,16 @@ pub struct TraceRow {
     pub tokens_out: Option<f64>,
     /// The salted daily hash of the reader's network.
     pub client: String,
+    /// 1 when the answer was replayed from the probe cache (no model asked).
+    #[serde(default)]
+    pub cached: Option<f64>,
+}
+
+impl TraceRow {
+    /// Whether the answer was replayed from the probe cache.
+    pub fn is_cached(&self) -> bool {
+        self.cached.is_some_and(|c| c != 0.0)
+    }
 }
 
 /// One verdict or jailbreak report.
@@ -74,7 +84,7 @@ impl FeedbackRow {
 }
 
 const TRACE_COLUMNS: &str = "trace_id, at_ms, backend, probe, question, top_score, coverage, answer, \
-                             outcome, ttft_ms, total_ms, tokens_in, tokens_out, client";
+                             outcome, ttft_ms, total_ms, tokens_in, tokens_out, client, cached";
 
 /// Why rows could not be read.
 #[derive(Debug, thiserror::Error)]

@@ -66,8 +66,8 @@ pub fn text(r: &Report) -> String {
     let _ = writeln!(o, "\nBy backend");
     let _ = writeln!(
         o,
-        "  {:<10} {:>8} {:>8} {:>7} {:>10} {:>14} {:>12}",
-        "backend", "answers", "errors", "rate", "left", "median TTFT", "tokens in/out"
+        "  {:<10} {:>8} {:>8} {:>7} {:>10} {:>8} {:>14} {:>12}",
+        "backend", "answers", "errors", "rate", "left", "cached", "median TTFT", "tokens in/out"
     );
     for b in &r.backends {
         let ttft = b
@@ -75,12 +75,13 @@ pub fn text(r: &Report) -> String {
             .map_or_else(|| "-".into(), |t| format!("{t:.0} ms"));
         let _ = writeln!(
             o,
-            "  {:<10} {:>8} {:>8} {:>6.1}% {:>10} {:>14} {:>12}",
+            "  {:<10} {:>8} {:>8} {:>6.1}% {:>10} {:>8} {:>14} {:>12}",
             b.backend,
             b.answers,
             b.errors,
             b.error_rate * 100.0,
             b.reader_left,
+            b.cached,
             ttft,
             format!("{}/{}", b.tokens_in, b.tokens_out)
         );

@@ -43,6 +43,7 @@ pub fn App(options: Options) -> impl IntoView {
                 panes.set(shown);
             }
             config.set(Some(result));
+            warm.config_loaded(&endpoint);
         });
     }
 
@@ -119,12 +120,15 @@ pub fn App(options: Options) -> impl IntoView {
     }
 }
 
-/// Calls `/api/warm` once, when the reader first puts the cursor in the question box, if a backend has
-/// a cold start: the GPU wakes while they type. Probe clicks do not wake it (their answers can come from
-/// the worker's probe cache; a probe that is not cached wakes the GPU by asking it).
+/// Calls `/api/warm` once, when the reader first puts the cursor in the question box (or, if that came
+/// first, when the config arrives), if a backend has a cold start: the GPU wakes while they type. Probe
+/// clicks do not wake it (their answers can come from the worker's probe cache; a probe that is not
+/// cached wakes the GPU by asking it).
 #[derive(Clone, Copy)]
 struct Warm {
     config: RwSignal<Option<Result<PublicConfig, String>>>,
+    /// The reader has been in the question box.
+    wanted: StoredValue<bool>,
     done: StoredValue<bool>,
 }
 
@@ -132,13 +136,24 @@ impl Warm {
     fn new(config: RwSignal<Option<Result<PublicConfig, String>>>) -> Warm {
         Warm {
             config,
+            wanted: StoredValue::new(false),
             done: StoredValue::new(false),
         }
     }
 
     /// The reader is about to type a question.
     fn typing(self, endpoint: &str) {
-        if self.done.get_value() {
+        self.wanted.set_value(true);
+        self.maybe(endpoint);
+    }
+
+    /// The config has arrived.
+    fn config_loaded(self, endpoint: &str) {
+        self.maybe(endpoint);
+    }
+
+    fn maybe(self, endpoint: &str) {
+        if self.done.get_value() || !self.wanted.get_value() {
             return;
         }
         let cold = self.config.with_untracked(

@@ -110,6 +110,7 @@ pub async fn handle(
             history: &history,
         };
         let mut found = None;
+        let mut replayed = false;
         // A probe asked as itself is answered from the cache when it can be (no model, no retrieval,
         // no budget), and a fresh answer to one is kept for the next reader.
         let hit = match &cache {
@@ -117,7 +118,10 @@ pub async fn handle(
             None => None,
         };
         match (hit, &cache) {
-            (Some(cached), _) => probe_cache::replay(&mut sink, cached),
+            (Some(cached), _) => {
+                replayed = true;
+                probe_cache::replay(&mut sink, cached)
+            }
             (None, Some(c)) => {
                 answer(&env, asked, &mut sink, &mut found).await;
                 c.put_finished(&sink).await;
@@ -145,6 +149,7 @@ pub async fn handle(
             tokens_in: sink.usage.map(|u| u.input_tokens),
             tokens_out: sink.usage.map(|u| u.output_tokens),
             client_key,
+            cached: replayed,
         };
         traces::record(&env, mode, trace).await;
     });

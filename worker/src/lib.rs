@@ -112,6 +112,15 @@ async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Resul
             return Ok(resp);
         }
     }
+    // An index served as a static asset is loaded by the first request that needs it (the widget's
+    // config request, usually); a failure shows where the index is used.
+    if matches!(
+        route.handler,
+        Handler::Config | Handler::Search | Handler::Chat
+    ) && let Err(e) = retrieval::ready(env).await
+    {
+        worker::console_error!("{e}");
+    }
     match route.handler {
         Handler::Health => routes::health(),
         Handler::Config => routes::config(config),

@@ -7,16 +7,21 @@
 //! the free plan's 1,000 a day. Without the binding nothing is cached.
 //!
 //! Only a probe asked as itself is cached: its configured question, word for word, with no earlier
-//! turns, and not asked live. Typed questions never are. The key names the backend and probe and hashes
-//! everything that shapes the answer (the index, the persona, the author, the question and the
-//! backend's whole configuration), so new content or a new model never replays an old answer.
+//! turns, and not asked live. Typed questions never are. Only an answer that ended by itself is kept
+//! (not one cut off at `max_tokens`, refused or failed). The key names the backend and probe and hashes
+//! what shapes the answer: the index (its checksum), the persona, the author, the question, the
+//! backend's whole configuration, its rendered prompt templates (the `/api/config` fingerprint) and the
+//! worker's build (`TWIN_BUILD_ID`, the git commit `scripts/build-worker.sh` passes), so new content, a
+//! new model or new code never replays an old answer.
 
-use crate::assets::{BLOB, PERSONA};
+use crate::assets::{PERSONA, index_crc};
 use crate::config::Backend;
 use crate::sink::Sink;
 use crate::{clock, config::Config};
+use futures_util::future::{Either, select};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::time::Duration;
 use twin_shared::{ChatEvent, ChatRequest, Done, Source, Usage};
 use worker::Env;
 use worker::kv::KvStore;
@@ -28,6 +33,15 @@ pub const BINDING: &str = "PROBE_CACHE";
 pub const TTL_S: u64 = 7 * 24 * 3600;
 /// The stored format; bumped when [`Cached`] changes, so old entries are never misread.
 const FORMAT: &str = "twin-probe-cache-v1";
+/// The longest a probe click waits for the cache before asking the model instead.
+pub const READ_TIMEOUT: Duration = Duration::from_millis(300);
+/// Stop reasons of an answer that ended by itself (Anthropic's, then OpenAI's): only these are kept.
+pub const FINISHED: [&str; 3] = ["end_turn", "stop_sequence", "stop"];
+/// The worker's build, set by `scripts/build-worker.sh` (empty when built otherwise).
+const BUILD_ID: &str = match option_env!("TWIN_BUILD_ID") {
+    Some(id) => id,
+    None => "",
+};
 
 /// One cached probe answer: what the reader saw, event by event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,16 +66,22 @@ pub struct ProbeCache {
 /// persona and `author`.
 pub fn key(backend: &Backend, probe: &str, question: &str, author: &str) -> String {
     let mut h = Sha256::new();
-    let backend_json = serde_json::to_string(backend).unwrap_or_default();
-    // The blob's last four bytes are its CRC-32 (`twin_index::blob`): a content version for free.
-    let blob_crc = &BLOB[BLOB.len().saturating_sub(4)..];
+    // Strings, numbers and bools only: serialising cannot fail; the debug form stands in if it did.
+    let backend_json = serde_json::to_string(backend).unwrap_or_else(|_| format!("{backend:?}"));
+    let prompts = crate::config::info(backend, author)
+        .fingerprint
+        .unwrap_or_default();
+    // The index's CRC-32 (`twin_index::blob`): a content version for free.
+    let blob_crc = index_crc().to_le_bytes();
     for part in [
         FORMAT.as_bytes(),
-        blob_crc,
+        BUILD_ID.as_bytes(),
+        &blob_crc,
         PERSONA.as_bytes(),
         author.as_bytes(),
         question.as_bytes(),
         backend_json.as_bytes(),
+        prompts.as_bytes(),
     ] {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part);
@@ -83,7 +103,8 @@ impl ProbeCache {
         chat: &ChatRequest,
     ) -> Option<ProbeCache> {
         let probe = config.probe(chat.probe.as_deref()?)?;
-        if chat.live || chat.messages.len() != 1 || chat.question() != probe.question {
+        if chat.live || chat.messages.len() != 1 || chat.question().trim() != probe.question.trim()
+        {
             return None;
         }
         let kv = env.kv(BINDING).ok()?;
@@ -93,9 +114,18 @@ impl ProbeCache {
         })
     }
 
-    /// The cached answer, if there is one (a store that cannot be read is logged and treated as empty).
+    /// The cached answer, if there is one (a store that cannot be read, or not within
+    /// [`READ_TIMEOUT`], is logged and treated as empty).
     pub async fn get(&self) -> Option<Cached> {
-        match self.kv.get(&self.key).text().await {
+        let read = Box::pin(self.kv.get(&self.key).text());
+        let read = match select(read, Box::pin(clock::sleep(READ_TIMEOUT))).await {
+            Either::Left((read, _)) => read,
+            Either::Right(_) => {
+                worker::console_warn!("probe cache: {} took too long to read", self.key);
+                return None;
+            }
+        };
+        match read {
             Ok(Some(text)) => match serde_json::from_str(&text) {
                 Ok(c) => Some(c),
                 Err(e) => {
@@ -111,12 +141,13 @@ impl ProbeCache {
         }
     }
 
-    /// Keeps the answer `sink` sent, if it finished: a `done` after some text, no error.
+    /// Keeps the answer `sink` sent, if it finished by itself: a `done` with a [`FINISHED`] stop
+    /// reason after some text.
     pub async fn put_finished(&self, sink: &Sink) {
         let (Some(stop_reason), Some(_)) = (sink.outcome.as_deref(), sink.usage) else {
             return;
         };
-        if sink.text().trim().is_empty() {
+        if !FINISHED.contains(&stop_reason) || sink.text().trim().is_empty() {
             return;
         }
         let cached = Cached {
@@ -160,4 +191,38 @@ pub fn replay(sink: &mut Sink, cached: Cached) {
         made_at_ms: Some(cached.made_at_ms),
     };
     sink.send(&ChatEvent::Done(done));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use twin_upstream::Provider;
+
+    #[test]
+    fn the_key_changes_with_whatever_shapes_the_answer() {
+        let b = Backend::new("rag", "R", Provider::Anthropic, "http://h", "m");
+        let base = key(&b, "voice", "Tea?", "Ilse");
+        assert!(base.starts_with("probe:rag:voice:"), "{base}");
+        assert_eq!(key(&b, "voice", "Tea?", "Ilse"), base, "stable");
+        let other_model = Backend::new("rag", "R", Provider::Anthropic, "http://h", "m2");
+        let more_tokens = Backend {
+            max_tokens: 7,
+            ..b.clone()
+        };
+        let numbered = Backend {
+            passage_format: twin_shared::prompt::PassageFormat::Numbered,
+            ..b.clone()
+        };
+        let others = [
+            key(&b, "thin", "Tea?", "Ilse"),
+            key(&b, "voice", "Coffee?", "Ilse"),
+            key(&b, "voice", "Tea?", "Someone else"),
+            key(&other_model, "voice", "Tea?", "Ilse"),
+            key(&more_tokens, "voice", "Tea?", "Ilse"),
+            key(&numbered, "voice", "Tea?", "Ilse"),
+        ];
+        for k in &others {
+            assert_ne!(k, &base);
+        }
+    }
 }

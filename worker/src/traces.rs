@@ -18,6 +18,7 @@ const SCHEMA: &[&str] = &[
     include_str!("../migrations/0001_traces.sql"),
     include_str!("../migrations/0002_feedback.sql"),
     include_str!("../migrations/0003_trace_ids.sql"),
+    include_str!("../migrations/0004_cached.sql"),
 ];
 
 /// How much a trace keeps (`TRACES`).
@@ -65,6 +66,8 @@ pub struct Trace {
     pub tokens_out: Option<u64>,
     /// The rate limiter's key for the client (an address or an IPv6 /64), hashed before storing.
     pub client_key: String,
+    /// Replayed from the probe cache (no model was asked).
+    pub cached: bool,
 }
 
 /// A new trace id: [`twin_shared::feedback::TRACE_ID_HEX`] random hex digits; `None` without
@@ -204,8 +207,8 @@ async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
         .map_or(JsValue::NULL, |(_, s)| JsValue::from_f64(*s));
     db.prepare(
         "INSERT INTO traces (trace_id, at_ms, backend, probe, question, hits, top_score, coverage, \
-         answer, outcome, ttft_ms, total_ms, tokens_in, tokens_out, client) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+         answer, outcome, ttft_ms, total_ms, tokens_in, tokens_out, client, cached) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )
     .bind(&[
         JsValue::from_str(&t.id),
@@ -224,6 +227,7 @@ async fn write(env: &Env, mode: TraceMode, t: &Trace) -> worker::Result<()> {
         num(t.tokens_in),
         num(t.tokens_out),
         JsValue::from_str(&client),
+        JsValue::from_f64(if t.cached { 1.0 } else { 0.0 }),
     ])?
     .run()
     .await?;

@@ -117,13 +117,78 @@ pub fn probe_answers_are_cached_and_replayed(stack: &Stack, c: &Client) {
     // The live re-ask did not replace the cached answer's time.
     let (still, _) = counted(stack, c, &probe);
     assert_eq!(still.done().and_then(|d| d.made_at_ms), Some(made));
+    // Another backend's cache is its own: the same probe on `echo` asks the model.
+    let mut other = probe.clone();
+    other["backend"] = json!("echo");
+    let (run, asked) = counted(stack, c, &other);
+    assert!(
+        run.done().is_some_and(|d| !d.cached) && asked == 1,
+        "{:?}",
+        run.names()
+    );
+    // The replay is traced, marked cached, with no tokens spent.
+    let trace = cached.trace.clone().expect("a traced replay");
+    let rows = crate::traces::rows_where(
+        &crate::traces::state_of("wrangler"),
+        &format!("trace_id = '{trace}'"),
+        1,
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (&rows[0]["cached"], &rows[0]["tokens_out"]),
+        (&json!(1), &json!(0)),
+        "{rows:?}"
+    );
 }
 
-/// A GPU probe waits for the cold start once; the next click is answered from the cache with no
+/// Nothing but a finished answer to the probe as itself is stored: on a probe nobody has asked yet,
+/// the changed question, the probe after earlier turns, and failed or empty answers all leave the
+/// cache empty, so the first real click still asks the model.
+pub fn only_finished_probe_answers_are_kept(stack: &Stack, c: &Client) {
+    let question = probe_question(c, "thin");
+    let ask = |backend: &str, messages: &Value| json!({"backend": backend, "probe": "thin", "messages": messages});
+    let itself = json!([{"role": "user", "content": question}]);
+    let changed = json!([{"role": "user", "content": format!("{question} Briefly.")}]);
+    let after_turns = json!([
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "hi"},
+        {"role": "user", "content": question},
+    ]);
+    for (what, messages) in [
+        ("a changed question", &changed),
+        ("after earlier turns", &after_turns),
+    ] {
+        let (run, asked) = counted(stack, c, &ask("echo-rag", messages));
+        assert!(
+            run.done().is_some_and(|d| !d.cached),
+            "{what}: {:?}",
+            run.names()
+        );
+        assert_eq!(asked, 1, "{what}");
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let (first, asked) = counted(stack, c, &ask("echo-rag", &itself));
+    assert!(
+        first.done().is_some_and(|d| !d.cached) && asked == 1,
+        "an earlier request filled the probe's cache: {:?}",
+        first.done()
+    );
+    // Failed and empty answers are never kept: each ask reaches the model again.
+    for backend in ["f-500", "f-overloaded", "f-empty-a"] {
+        for n in 1..=2 {
+            let (run, asked) = counted(stack, c, &ask(backend, &itself));
+            assert!(run.error().is_some(), "{backend}: {:?}", run.names());
+            assert_eq!(asked, 1, "{backend}, ask {n}: answered from the cache");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+}
+
+/// A GPU probe (its own stand-in path, so no earlier check has woken it) waits for the cold start once; the next click is answered from the cache with no
 /// waking status and no request to the GPU.
 pub fn a_cached_gpu_probe_needs_no_cold_start(stack: &Stack, c: &Client) {
     let question = probe_question(c, "voice");
-    let probe = json!({"backend": "gpu-cold", "probe": "voice",
+    let probe = json!({"backend": "gpu-cold-probe", "probe": "voice",
         "messages": [{"role": "user", "content": question}]});
     let (first, asked) = counted(stack, c, &probe);
     assert!(
@@ -132,6 +197,11 @@ pub fn a_cached_gpu_probe_needs_no_cold_start(stack: &Stack, c: &Client) {
         first.names()
     );
     assert!(asked >= 1);
+    assert!(
+        !first.statuses().is_empty(),
+        "the first click did not wait for the GPU to wake: {:?}",
+        first.names()
+    );
     let (again, asked) = until_cached(stack, c, &probe);
     assert!(
         again.done().is_some_and(|d| d.cached),
