@@ -20,6 +20,11 @@ raw=$(size raw cat)
 gz=$(size gzip gzip -9 -c)
 br=$(size brotli brotli -q 11 -c)
 printf 'widget size (wasm + JS glue + loader): %d bytes raw, %d gzip, %d brotli (goal 100 KB brotli, limit 150 KB)\n' "$raw" "$gz" "$br"
+# What takes the space, by crate (twiggy on the wasm as cargo built it, names kept).
+built="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/widget/twin-widget.wasm"
+if command -v twiggy >/dev/null && [ -f "$built" ]; then
+  twiggy top -n 1000000 -f csv "$built" | python3 scripts/widget-crates.py 8
+fi
 if [ "$br" -gt $((150 * 1024)) ]; then
   echo "build-widget: $br bytes brotli is over the 150 KB limit" >&2
   exit 1

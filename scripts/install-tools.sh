@@ -36,6 +36,11 @@ if [ "$(trunk --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1)" != "0
   echo "install: trunk 0.21.14 (7-10 minutes, once per machine)"
   cargo install trunk --version 0.21.14 --locked
 fi
+# twiggy: what takes the widget's space, printed by scripts/build-widget.sh (about 2 minutes, once).
+if [ "$(twiggy --version 2>/dev/null | grep -o '[0-9][0-9.]*' | head -n 1)" != "0.8.0" ]; then
+  echo "install: twiggy 0.8.0 (about 2 minutes, once per machine)"
+  cargo install twiggy --version 0.8.0 --locked
+fi
 missing=()
 command -v brotli >/dev/null || missing+=(brotli)
 command -v chromium >/dev/null || missing+=(chromium)

@@ -11,8 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-cargo run -q -p twin -- index --content content --out build/index.blob >&2
-blob=build/index.blob
+# TWIN_INDEX_FROM=<blob> builds the worker with that blob instead (the scale bench's generated corpora).
+blob="${TWIN_INDEX_FROM:-build/index.blob}"
+if [ -z "${TWIN_INDEX_FROM:-}" ]; then
+  cargo run -q -p twin -- index --content content --out build/index.blob >&2
+fi
+[ -f "$blob" ] || { echo "worker-index: no index blob at $blob" >&2; exit 1; }
 assets=worker/index-assets
 size=$(stat -c %s "$blob")
 mode="${TWIN_INDEX_MODE:-auto}"
