@@ -9,11 +9,14 @@
 # is served to the worker as a static asset (binding ASSETS) and loaded once per isolate.
 # TWIN_INDEX_MODE=embed forces embedding.
 set -euo pipefail
+# TWIN_INDEX_FROM=<blob> builds the worker with that blob instead (the scale bench's generated corpora);
+# a relative path is taken from where the script was started.
+from="${TWIN_INDEX_FROM:+$(realpath "$TWIN_INDEX_FROM")}"
 cd "$(dirname "$0")/.."
+mkdir -p build
 export PATH="$HOME/.cargo/bin:$PATH"
-# TWIN_INDEX_FROM=<blob> builds the worker with that blob instead (the scale bench's generated corpora).
-blob="${TWIN_INDEX_FROM:-build/index.blob}"
-if [ -z "${TWIN_INDEX_FROM:-}" ]; then
+blob="${from:-build/index.blob}"
+if [ -z "$from" ]; then
   cargo run -q -p twin -- index --content content --out build/index.blob >&2
 fi
 [ -f "$blob" ] || { echo "worker-index: no index blob at $blob" >&2; exit 1; }

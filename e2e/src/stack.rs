@@ -119,6 +119,8 @@ impl Stack {
             backend("f-empty", o, &fault("empty-answer"), same),
             backend("f-empty-a", a, &fault("empty-answer"), keyed),
             backend("f-unknown", a, &fault("unknown-events"), keyed),
+            backend("f-cut", a, &fault("cut-off"), keyed),
+            backend("f-cut-gpu", o, &fault("cut-off"), same),
             backend("f-no-first-byte", a, &fault("no-first-byte"), quick),
             backend("f-dead", a, &dead, quick),
             backend("gpu-cold", o, &fault("cold-3"), cold(20)),

@@ -57,6 +57,16 @@ pub fn index_crc() -> u32 {
 mod tests {
     use super::*;
 
+    /// The build (`scripts/worker-index.sh`) ships the index one way: embedded or as an asset.
+    #[test]
+    fn this_build_has_exactly_one_index() {
+        assert_ne!(
+            BLOB.is_empty(),
+            index_asset().is_none(),
+            "build/index.embed and build/index.asset disagree; run scripts/worker-index.sh"
+        );
+    }
+
     #[test]
     fn the_asset_description_is_read_or_refused() {
         assert_eq!(

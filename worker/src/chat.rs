@@ -4,7 +4,7 @@
 
 use crate::config::{self, Backend, Config, credential};
 use crate::history::History;
-use crate::probe_cache::{self, ProbeCache};
+use crate::probe_cache::{self, Lookup, ProbeCache};
 use crate::sink::{Signer, Sink};
 use crate::spend::{Budget, Reserved};
 use crate::traces::{self, Trace};
@@ -113,20 +113,20 @@ pub async fn handle(
         let mut replayed = false;
         // A probe asked as itself is answered from the cache when it can be (no model, no retrieval,
         // no budget), and a fresh answer to one is kept for the next reader.
-        let hit = match &cache {
+        let lookup = match &cache {
             Some(c) => c.get().await,
-            None => None,
+            None => Lookup::Unknown,
         };
-        match (hit, &cache) {
-            (Some(cached), _) => {
+        match (lookup, &cache) {
+            (Lookup::Hit(cached), _) => {
                 replayed = true;
                 probe_cache::replay(&mut sink, cached)
             }
-            (None, Some(c)) => {
+            (Lookup::Miss, Some(c)) => {
                 answer(&env, asked, &mut sink, &mut found).await;
                 c.put_finished(&sink).await;
             }
-            (None, None) => answer(&env, asked, &mut sink, &mut found).await,
+            _ => answer(&env, asked, &mut sink, &mut found).await,
         }
         sink.close();
         let Some(id) = trace_id else { return };

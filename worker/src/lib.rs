@@ -117,9 +117,11 @@ async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Resul
     if matches!(
         route.handler,
         Handler::Config | Handler::Search | Handler::Chat
-    ) && let Err(e) = retrieval::ready(env).await
+    ) && let Err(e) = retrieval::ready(env, ctx).await
     {
-        worker::console_error!("{e}");
+        // Search answers this itself (503, retryable); config serves without the content id, and chat
+        // says so in the stream.
+        worker::console_warn!("index not ready: {e}");
     }
     match route.handler {
         Handler::Health => routes::health(),

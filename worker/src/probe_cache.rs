@@ -33,8 +33,9 @@ pub const BINDING: &str = "PROBE_CACHE";
 pub const TTL_S: u64 = 7 * 24 * 3600;
 /// The stored format; bumped when [`Cached`] changes, so old entries are never misread.
 const FORMAT: &str = "twin-probe-cache-v1";
-/// The longest a probe click waits for the cache before asking the model instead.
-pub const READ_TIMEOUT: Duration = Duration::from_millis(300);
+/// The longest a probe click waits for the cache before asking the model instead (and then keeps what
+/// the model says only if the read said there was nothing).
+pub const READ_TIMEOUT: Duration = Duration::from_millis(1000);
 /// Stop reasons of an answer that ended by itself (Anthropic's, then OpenAI's): only these are kept.
 pub const FINISHED: [&str; 3] = ["end_turn", "stop_sequence", "stop"];
 /// The worker's build, set by `scripts/build-worker.sh` (empty when built otherwise).
@@ -54,6 +55,16 @@ pub struct Cached {
     pub text: String,
     /// Its `done` stop reason.
     pub stop_reason: String,
+}
+
+/// What the cache said.
+pub enum Lookup {
+    /// An answer to replay.
+    Hit(Cached),
+    /// Nothing kept: a finished live answer will be.
+    Miss,
+    /// The store could not say (an error, or slower than [`READ_TIMEOUT`]): ask live, keep nothing.
+    Unknown,
 }
 
 /// Where one probe's answer for one backend is kept.
@@ -114,29 +125,29 @@ impl ProbeCache {
         })
     }
 
-    /// The cached answer, if there is one (a store that cannot be read, or not within
-    /// [`READ_TIMEOUT`], is logged and treated as empty).
-    pub async fn get(&self) -> Option<Cached> {
+    /// The cached answer, if there is one; a store that cannot be read, or not within
+    /// [`READ_TIMEOUT`], is logged and is [`Lookup::Unknown`]. An entry of an older format is a miss.
+    pub async fn get(&self) -> Lookup {
         let read = Box::pin(self.kv.get(&self.key).text());
         let read = match select(read, Box::pin(clock::sleep(READ_TIMEOUT))).await {
             Either::Left((read, _)) => read,
             Either::Right(_) => {
                 worker::console_warn!("probe cache: {} took too long to read", self.key);
-                return None;
+                return Lookup::Unknown;
             }
         };
         match read {
             Ok(Some(text)) => match serde_json::from_str(&text) {
-                Ok(c) => Some(c),
+                Ok(c) => Lookup::Hit(c),
                 Err(e) => {
                     worker::console_warn!("probe cache: {} is unreadable: {e}", self.key);
-                    None
+                    Lookup::Miss
                 }
             },
-            Ok(None) => None,
+            Ok(None) => Lookup::Miss,
             Err(e) => {
                 worker::console_warn!("probe cache: {} could not be read: {e}", self.key);
-                None
+                Lookup::Unknown
             }
         }
     }

@@ -5,19 +5,26 @@
 use crate::assets::{self, BLOB, IndexAsset};
 use crate::clock;
 use futures_util::FutureExt;
-use futures_util::future::{LocalBoxFuture, Shared};
-use std::cell::RefCell;
+use futures_util::future::{Either, LocalBoxFuture, Shared, select};
+use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
+use std::time::Duration;
 use twin_index::{Hit, PackedIndex};
 use twin_shared::prompt::PromptPassage;
 use twin_shared::{Coverage, Source};
-use worker::Env;
+use wasm_bindgen_futures::JsFuture;
+use worker::{Context, Env};
 
 /// The static assets binding an index too big to embed is served from.
 pub const ASSETS_BINDING: &str = "ASSETS";
+/// The longest a request waits for the index to load before answering that it could not.
+pub const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+/// After a failed load, how long requests are told so before the next attempt (no download per request).
+pub const RETRY_AFTER_MS: f64 = 30_000.0;
 
+/// The opened index: the embedded blob, opened on first use, or the asset, once loaded.
 static INDEX: OnceLock<Result<PackedIndex, String>> = OnceLock::new();
-/// The index blob: the embedded one, or the one loaded from the assets.
+/// The index blob the opened index reads: the embedded one, or the one loaded from the assets.
 static LOADED: OnceLock<&'static [u8]> = OnceLock::new();
 static CONTENT_ID: OnceLock<u32> = OnceLock::new();
 
@@ -26,39 +33,73 @@ type Loading = Shared<LocalBoxFuture<'static, Result<(), String>>>;
 thread_local! {
     /// The load in flight: requests that arrive while it runs wait for the same one.
     static LOADING: RefCell<Option<Loading>> = const { RefCell::new(None) };
+    /// When the last load failed, and why.
+    static FAILED: Cell<Option<f64>> = const { Cell::new(None) };
+    static FAILED_WHY: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Makes the index ready to search: a no-op when embedded or already loaded; otherwise loads it from
-/// the static assets once per isolate (concurrent first requests share that one load), checks its
-/// length and checksum against what the build recorded, and keeps it in memory. A failed load is
-/// retried by the next request.
-pub async fn ready(env: &Env) -> Result<(), String> {
-    if LOADED.get().is_some() {
+/// the static assets once per isolate. Concurrent first requests share that one load, which runs under
+/// the first request's `wait_until` (a reader who leaves does not cancel it for the others); each
+/// request waits at most [`LOAD_TIMEOUT`]. The blob is checked against what the build recorded
+/// (length, CRC-32) and opened before anyone uses it. After a failure, requests are told so for
+/// [`RETRY_AFTER_MS`], then the next one tries again.
+pub async fn ready(env: &Env, ctx: &Context) -> Result<(), String> {
+    if INDEX.get().is_some() {
         return Ok(());
     }
     let Some(asset) = assets::index_asset() else {
-        let _ = LOADED.set(BLOB);
-        return Ok(());
+        return Ok(()); // embedded: opened on first use
     };
-    let loading = LOADING.with(|l| {
-        l.borrow_mut()
-            .get_or_insert_with(|| load(env.clone(), asset).boxed_local().shared())
-            .clone()
+    if let Some(at) = FAILED.with(Cell::get)
+        && clock::now_ms() - at < RETRY_AFTER_MS
+    {
+        return Err(FAILED_WHY.with(|w| w.borrow().clone()));
+    }
+    let (loading, first) = LOADING.with(|l| {
+        let mut l = l.borrow_mut();
+        match l.as_ref() {
+            Some(f) => (f.clone(), false),
+            None => {
+                let f = load(env.clone(), asset).boxed_local().shared();
+                *l = Some(f.clone());
+                (f, true)
+            }
+        }
     });
-    let result = loading.await;
-    if result.is_err() {
-        LOADING.with(|l| l.borrow_mut().take());
+    if first {
+        ctx.wait_until(loading.clone().map(|_| ()));
+    } else {
+        worker::console_log!("joined the index load in flight");
+    }
+    let result = match select(loading.clone(), Box::pin(clock::sleep(LOAD_TIMEOUT))).await {
+        Either::Left((result, _)) => result,
+        Either::Right(_) => Err(format!(
+            "the index did not load within {} s",
+            LOAD_TIMEOUT.as_secs()
+        )),
+    };
+    if let Err(e) = &result {
+        worker::console_error!("{e}");
+        LOADING.with(|l| {
+            let mut l = l.borrow_mut();
+            if l.as_ref().is_some_and(|f| Shared::ptr_eq(f, &loading)) {
+                *l = None;
+            }
+        });
+        FAILED.with(|f| f.set(Some(clock::now_ms())));
+        FAILED_WHY.with(|w| *w.borrow_mut() = e.clone());
     }
     result
 }
 
-/// Fetches the index asset, checks it and keeps it for the isolate's life.
+/// Fetches the index asset, checks and opens it, and keeps it for the isolate's life.
 async fn load(env: Env, asset: IndexAsset) -> Result<(), String> {
     let started = clock::now_ms();
     let fetcher = env.assets(ASSETS_BINDING).map_err(|e| {
         format!("the index is a static asset but there is no {ASSETS_BINDING} binding: {e}")
     })?;
-    let mut resp = fetcher
+    let resp = fetcher
         .fetch(format!("https://assets.invalid{}", asset.path), None)
         .await
         .map_err(|e| format!("the index asset {} could not be fetched: {e}", asset.path))?;
@@ -69,13 +110,31 @@ async fn load(env: Env, asset: IndexAsset) -> Result<(), String> {
             resp.status_code()
         ));
     }
-    let bytes = resp
-        .bytes()
+    // The whole body at once, then one copy into memory of exactly its size.
+    let unreadable = |e: wasm_bindgen::JsValue| {
+        format!("the index asset {} could not be read: {e:?}", asset.path)
+    };
+    let resp: web_sys::Response = resp.into();
+    let buffer = JsFuture::from(resp.array_buffer().map_err(unreadable)?)
         .await
-        .map_err(|e| format!("the index asset {} could not be read: {e}", asset.path))?;
+        .map_err(unreadable)?;
+    let array = js_sys::Uint8Array::new(&buffer);
+    if array.length() as usize != asset.bytes {
+        return Err(format!(
+            "the index asset {} is {} bytes, not the {} this worker was built with; redeploy",
+            asset.path,
+            array.length(),
+            asset.bytes
+        ));
+    }
+    let mut bytes = vec![0u8; asset.bytes];
+    array.copy_to(&mut bytes);
     check(&bytes, &asset)?;
     let blob: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    let index = PackedIndex::open_static(blob)
+        .map_err(|e| format!("the index asset {} does not open: {e}", asset.path))?;
     let _ = LOADED.set(blob);
+    let _ = INDEX.set(Ok(index));
     worker::console_log!(
         "loaded the index from {} ({} bytes) in {} ms",
         asset.path,
@@ -88,41 +147,56 @@ async fn load(env: Env, asset: IndexAsset) -> Result<(), String> {
 /// Whether `bytes` is the blob the build described (its length and CRC-32); the full checksum is
 /// verified again when the blob is opened.
 pub fn check(bytes: &[u8], asset: &IndexAsset) -> Result<(), String> {
-    let crc = bytes
-        .len()
-        .checked_sub(4)
-        .and_then(|n| bytes[n..].try_into().ok())
-        .map(u32::from_le_bytes);
-    if bytes.len() != asset.bytes || crc != Some(asset.crc) {
+    if bytes.len() != asset.bytes {
         return Err(format!(
-            "the index asset {} is not the one this worker was built with ({} bytes, expected {}); redeploy",
+            "the index asset {} is {} bytes, not the {} this worker was built with; redeploy",
             asset.path,
             bytes.len(),
             asset.bytes
         ));
     }
+    let crc = bytes
+        .len()
+        .checked_sub(4)
+        .and_then(|n| bytes[n..].try_into().ok())
+        .map(u32::from_le_bytes);
+    if crc != Some(asset.crc) {
+        return Err(format!(
+            "the index asset {} has CRC-32 {:08x}, not the {:08x} this worker was built with; redeploy",
+            asset.path,
+            crc.unwrap_or(0),
+            asset.crc
+        ));
+    }
     Ok(())
 }
 
-/// The index blob, once [`ready`] made it available.
-fn blob() -> Option<&'static [u8]> {
-    LOADED.get().copied()
-}
-
 /// The identity of the content the index was built from (0 for a blob that predates it, or before
-/// the index is loaded).
+/// an index asset is loaded).
 pub fn content_id() -> u32 {
-    let Some(blob) = blob() else { return 0 };
+    let blob = match assets::index_asset() {
+        None => BLOB,
+        Some(_) => match LOADED.get() {
+            Some(b) => *b,
+            None => return 0,
+        },
+    };
     *CONTENT_ID.get_or_init(|| twin_index::blob::content_id(blob).unwrap_or(0))
 }
 
 /// The opened index, or why it could not be opened.
 pub fn index() -> Result<&'static PackedIndex, String> {
-    let Some(blob) = blob() else {
+    if let Some(opened) = INDEX.get() {
+        return opened.as_ref().map_err(Clone::clone);
+    }
+    if assets::index_asset().is_some() {
         return Err("the index is not loaded".into());
-    };
+    }
+    if BLOB.is_empty() {
+        return Err("this worker was built without an index (run scripts/worker-index.sh)".into());
+    }
     INDEX
-        .get_or_init(|| PackedIndex::open_static(blob).map_err(|e| e.to_string()))
+        .get_or_init(|| PackedIndex::open_static(BLOB).map_err(|e| e.to_string()))
         .as_ref()
         .map_err(Clone::clone)
 }

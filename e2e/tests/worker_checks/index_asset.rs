@@ -47,6 +47,12 @@ pub fn an_index_served_as_an_asset_searches_the_same(stack: &Stack, c: &Client) 
                 .map(|q| q.question.clone()),
         )
         .collect();
+    // The shared stack's worker embeds its index (the demo's is far under the 1.5 MB threshold).
+    let before = std::fs::read_to_string(root.join("build/index.asset")).expect("index.asset");
+    assert!(
+        before.trim().is_empty(),
+        "the shared stack is not embedded: {before:?}"
+    );
     let embedded: Vec<Value> = questions.iter().map(|q| found(c, q)).collect();
     let asked = questions[0].clone();
     let chat = |c: &Client| {
@@ -88,16 +94,21 @@ pub fn an_index_served_as_an_asset_searches_the_same(stack: &Stack, c: &Client) 
     );
     let path = described.split_whitespace().next().unwrap_or_default();
 
-    // Eight first requests at once, on a fresh isolate: one load, eight identical answers.
+    // Eight first requests at once (clients made first, released together), on a fresh isolate: one
+    // load, eight identical answers.
+    let clients: Vec<Client> = (0..8)
+        .map(|i| Client::new(&worker.url, &format!("203.0.113.{}", 10 + i)))
+        .collect();
+    let gate = std::sync::Barrier::new(clients.len());
     let started = Instant::now();
     let results: Vec<(Value, u128)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..8)
-            .map(|i| {
-                let url = worker.url.clone();
-                let q = questions[0].clone();
+        let handles: Vec<_> = clients
+            .iter()
+            .map(|c| {
+                let (gate, q) = (&gate, &questions[0]);
                 s.spawn(move || {
-                    let c = Client::new(&url, &format!("203.0.113.{}", 10 + i));
-                    let v = found(&c, &q);
+                    gate.wait();
+                    let v = found(c, q);
                     (v, started.elapsed().as_millis())
                 })
             })
@@ -126,4 +137,10 @@ pub fn an_index_served_as_an_asset_searches_the_same(stack: &Stack, c: &Client) 
     let logged = std::fs::read_to_string(&log).expect("the log");
     let loads = logged.matches("loaded the index from").count();
     assert_eq!(loads, 1, "the index was loaded {loads} times:\n{logged}");
+    // How many of the eight arrived while the load ran (the rest found it done): a small index loads
+    // in tens of milliseconds, so this is reported, not required.
+    println!(
+        "  {} of the other first requests joined the load in flight",
+        logged.matches("joined the index load in flight").count()
+    );
 }

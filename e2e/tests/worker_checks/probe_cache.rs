@@ -173,6 +173,21 @@ pub fn only_finished_probe_answers_are_kept(stack: &Stack, c: &Client) {
         "an earlier request filled the probe's cache: {:?}",
         first.done()
     );
+    // Answers cut off at the token limit (they end with `done`) are not kept either.
+    for backend in ["f-cut", "f-cut-gpu"] {
+        for n in 1..=2 {
+            let (run, asked) = counted(stack, c, &ask(backend, &itself));
+            let done = run
+                .done()
+                .unwrap_or_else(|| panic!("{backend}: {:?}", run.names()));
+            assert!(
+                ["max_tokens", "length"].contains(&done.stop_reason.as_str()) && !done.cached,
+                "{backend}: {done:?}"
+            );
+            assert_eq!(asked, 1, "{backend}, ask {n}: a cut-off answer was kept");
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
     // Failed and empty answers are never kept: each ask reaches the model again.
     for backend in ["f-500", "f-overloaded", "f-empty-a"] {
         for n in 1..=2 {

@@ -36,7 +36,7 @@ pub(crate) fn delta(text: &str) -> String {
 
 /// Frames after the text: `content_block_stop`, `message_delta` (stop reason, cumulative usage),
 /// `message_stop`.
-pub(crate) fn tail(output_tokens: u64) -> Vec<String> {
+pub(crate) fn tail(output_tokens: u64, stop_reason: &str) -> Vec<String> {
     vec![
         frame(
             "content_block_stop",
@@ -44,7 +44,7 @@ pub(crate) fn tail(output_tokens: u64) -> Vec<String> {
         ),
         frame(
             "message_delta",
-            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null},
+            json!({"type": "message_delta", "delta": {"stop_reason": stop_reason, "stop_sequence": null},
                    "usage": {"output_tokens": output_tokens}}),
         ),
         frame("message_stop", json!({"type": "message_stop"})),

@@ -33,6 +33,9 @@ pub enum Fault {
     Trickle,
     /// A healthy stream with event types the client has never heard of mixed in (`unknown-events`).
     UnknownEvents,
+    /// An answer cut off at the token limit: text, then stop reason `max_tokens` (Anthropic) or finish
+    /// reason `length` (OpenAI) (`cut-off`).
+    CutOff,
     /// 303 See Other to a result URL that a GET then streams, as Modal does past its 150 s limit
     /// (`redirect-303`).
     Redirect303,
@@ -80,6 +83,7 @@ impl Fault {
             "no-first-byte" => Fault::NoFirstByte,
             "malformed" => Fault::Malformed,
             "unknown-events" => Fault::UnknownEvents,
+            "cut-off" => Fault::CutOff,
             "trickle" => Fault::Trickle,
             "redirect-303" => Fault::Redirect303,
             "answer-passage" => Fault::Answer(AnswerStyle::Passage),
@@ -114,6 +118,7 @@ impl Fault {
         "no-first-byte",
         "malformed",
         "unknown-events",
+        "cut-off",
         "trickle",
         "redirect-303",
         "answer-passage",

@@ -373,11 +373,12 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
         };
         return json_response(200, &full, &[]);
     }
+    let cut = fault == Fault::CutOff;
     let (head, mut middle, tail): (Vec<String>, Vec<String>, Vec<String>) = match protocol {
         Protocol::Anthropic => (
             anthropic::head(&model, input_tokens),
             deltas.iter().map(|d| anthropic::delta(d)).collect(),
-            anthropic::tail(output_tokens),
+            anthropic::tail(output_tokens, if cut { "max_tokens" } else { "end_turn" }),
         ),
         Protocol::OpenAi => (
             openai::head(&model),
@@ -386,6 +387,7 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
                 &model,
                 (body["stream_options"]["include_usage"] == true)
                     .then_some((input_tokens, output_tokens)),
+                if cut { "length" } else { "stop" },
             ),
         ),
     };

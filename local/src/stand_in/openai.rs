@@ -25,8 +25,8 @@ pub(crate) fn delta(model: &str, text: &str) -> String {
 
 /// The finishing chunk, a usage chunk when the request asked for one (`stream_options.include_usage`, as
 /// vLLM honours it), and the `[DONE]` sentinel.
-pub(crate) fn tail(model: &str, usage: Option<(u64, u64)>) -> Vec<String> {
-    let mut out = vec![chunk(model, json!({}), Some("stop"))];
+pub(crate) fn tail(model: &str, usage: Option<(u64, u64)>, finish: &str) -> Vec<String> {
+    let mut out = vec![chunk(model, json!({}), Some(finish))];
     if let Some((input, output)) = usage {
         let data = json!({"id": "chatcmpl-standin", "object": "chat.completion.chunk", "created": 1_700_000_000u64,
                           "model": model, "choices": [],
