@@ -24,7 +24,7 @@ printf 'widget size (wasm + JS glue + loader): %d bytes raw, %d gzip, %d brotli 
 built="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/widget/twin-widget.wasm"
 if command -v twiggy >/dev/null && [ -f "$built" ]; then
   twiggy top -n 1000000 -f csv "$built" | python3 scripts/widget-crates.py 8 ||
-    echo "build-widget: twiggy could not read $built (the size above stands)" >&2
+    echo "build-widget: the breakdown by crate failed (twiggy or python3); the size above stands" >&2
 fi
 if [ "$br" -gt $((150 * 1024)) ]; then
   echo "build-widget: $br bytes brotli is over the 150 KB limit" >&2

@@ -114,10 +114,11 @@ async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Resul
     }
     // An index served as a static asset is loaded by the first request that needs it (the widget's
     // config request, usually); a failure shows where the index is used.
-    if matches!(
-        route.handler,
-        Handler::Config | Handler::Search | Handler::Chat
-    ) && let Err(e) = retrieval::ready(env, ctx).await
+    // `/api/config` only starts the load (it serves without the content id until then); search and
+    // chat wait for it.
+    let needs_index = matches!(route.handler, Handler::Search | Handler::Chat);
+    if (needs_index || matches!(route.handler, Handler::Config))
+        && let Err(e) = retrieval::ready(env, ctx, needs_index).await
     {
         // Search answers this itself (503, retryable); config serves without the content id, and chat
         // says so in the stream.

@@ -4,8 +4,6 @@
 
 use crate::assets::{self, BLOB, IndexAsset};
 use crate::clock;
-use futures_util::FutureExt;
-use futures_util::future::{Either, LocalBoxFuture, Shared, select};
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -28,69 +26,73 @@ static INDEX: OnceLock<Result<PackedIndex, String>> = OnceLock::new();
 static LOADED: OnceLock<&'static [u8]> = OnceLock::new();
 static CONTENT_ID: OnceLock<u32> = OnceLock::new();
 
-type Loading = Shared<LocalBoxFuture<'static, Result<(), String>>>;
-
 thread_local! {
-    /// The load in flight: requests that arrive while it runs wait for the same one.
-    static LOADING: RefCell<Option<Loading>> = const { RefCell::new(None) };
+    /// A load is running (started by one request, under its `wait_until`).
+    static LOADING: Cell<bool> = const { Cell::new(false) };
     /// When the last load failed, and why.
     static FAILED: Cell<Option<f64>> = const { Cell::new(None) };
     static FAILED_WHY: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
+/// How often a request waiting for the load looks again.
+const POLL: Duration = Duration::from_millis(25);
+
+/// When the last load failed, if that was at or after `since` and within [`RETRY_AFTER_MS`].
+fn failed_since(since: f64) -> Option<f64> {
+    FAILED
+        .with(Cell::get)
+        .filter(|at| *at >= since && clock::now_ms() - at < RETRY_AFTER_MS)
+}
+
 /// Makes the index ready to search: a no-op when embedded or already loaded; otherwise loads it from
-/// the static assets once per isolate. Concurrent first requests share that one load, which runs under
-/// the first request's `wait_until` (a reader who leaves does not cancel it for the others); each
-/// request waits at most [`LOAD_TIMEOUT`]. The blob is checked against what the build recorded
-/// (length, CRC-32) and opened before anyone uses it. After a failure, requests are told so for
-/// [`RETRY_AFTER_MS`], then the next one tries again.
-pub async fn ready(env: &Env, ctx: &Context) -> Result<(), String> {
+/// the static assets once per isolate. One request starts the load, under its `wait_until` (a reader
+/// who leaves does not cancel it); every request, that one included, then waits on timers of its own
+/// until the index is there (never on another request's I/O, which a Worker may not share), at most
+/// [`LOAD_TIMEOUT`]. With `wait` false the load is only started. The blob is checked against what the
+/// build recorded (length, CRC-32) and opened before anyone uses it. After a failure, requests are told
+/// so for [`RETRY_AFTER_MS`], then the next one tries again.
+pub async fn ready(env: &Env, ctx: &Context, wait: bool) -> Result<(), String> {
     if INDEX.get().is_some() {
         return Ok(());
     }
     let Some(asset) = assets::index_asset() else {
         return Ok(()); // embedded: opened on first use
     };
-    if let Some(at) = FAILED.with(Cell::get)
-        && clock::now_ms() - at < RETRY_AFTER_MS
-    {
+    if failed_since(0.0).is_some() {
         return Err(FAILED_WHY.with(|w| w.borrow().clone()));
     }
-    let (loading, first) = LOADING.with(|l| {
-        let mut l = l.borrow_mut();
-        match l.as_ref() {
-            Some(f) => (f.clone(), false),
-            None => {
-                let f = load(env.clone(), asset).boxed_local().shared();
-                *l = Some(f.clone());
-                (f, true)
-            }
-        }
-    });
-    if first {
-        ctx.wait_until(loading.clone().map(|_| ()));
-    } else {
+    if LOADING.with(|l| l.replace(true)) {
         worker::console_log!("joined the index load in flight");
-    }
-    let result = match select(loading.clone(), Box::pin(clock::sleep(LOAD_TIMEOUT))).await {
-        Either::Left((result, _)) => result,
-        Either::Right(_) => Err(format!(
-            "the index did not load within {} s",
-            LOAD_TIMEOUT.as_secs()
-        )),
-    };
-    if let Err(e) = &result {
-        worker::console_error!("{e}");
-        LOADING.with(|l| {
-            let mut l = l.borrow_mut();
-            if l.as_ref().is_some_and(|f| Shared::ptr_eq(f, &loading)) {
-                *l = None;
+    } else {
+        let env = env.clone();
+        ctx.wait_until(async move {
+            if let Err(e) = load(env, asset).await {
+                worker::console_error!("{e}");
+                FAILED.with(|f| f.set(Some(clock::now_ms())));
+                FAILED_WHY.with(|w| *w.borrow_mut() = e);
             }
+            LOADING.with(|l| l.set(false));
         });
-        FAILED.with(|f| f.set(Some(clock::now_ms())));
-        FAILED_WHY.with(|w| *w.borrow_mut() = e.clone());
     }
-    result
+    if !wait {
+        return Ok(());
+    }
+    let started = clock::now_ms();
+    loop {
+        if INDEX.get().is_some() {
+            return Ok(());
+        }
+        if failed_since(started).is_some() {
+            return Err(FAILED_WHY.with(|w| w.borrow().clone()));
+        }
+        if clock::since(started) >= LOAD_TIMEOUT.as_millis() as u64 {
+            return Err(format!(
+                "the index did not load within {} s",
+                LOAD_TIMEOUT.as_secs()
+            ));
+        }
+        clock::sleep(POLL).await;
+    }
 }
 
 /// Fetches the index asset, checks and opens it, and keeps it for the isolate's life.
@@ -130,6 +132,9 @@ async fn load(env: Env, asset: IndexAsset) -> Result<(), String> {
     let mut bytes = vec![0u8; asset.bytes];
     array.copy_to(&mut bytes);
     check(&bytes, &asset)?;
+    if INDEX.get().is_some() {
+        return Ok(()); // an earlier load finished meanwhile
+    }
     let blob: &'static [u8] = Box::leak(bytes.into_boxed_slice());
     let index = PackedIndex::open_static(blob)
         .map_err(|e| format!("the index asset {} does not open: {e}", asset.path))?;

@@ -47,7 +47,8 @@ pub fn an_index_served_as_an_asset_searches_the_same(stack: &Stack, c: &Client) 
                 .map(|q| q.question.clone()),
         )
         .collect();
-    // The shared stack's worker embeds its index (the demo's is far under the 1.5 MB threshold).
+    // The worker built last (auto mode, as the shared stack's) embeds its index: the demo's is far under
+    // the 1.5 MB threshold.
     let before = std::fs::read_to_string(root.join("build/index.asset")).expect("index.asset");
     assert!(
         before.trim().is_empty(),

@@ -34,7 +34,7 @@ pub enum Fault {
     /// A healthy stream with event types the client has never heard of mixed in (`unknown-events`).
     UnknownEvents,
     /// An answer cut off at the token limit: text, then stop reason `max_tokens` (Anthropic) or finish
-    /// reason `length` (OpenAI) (`cut-off`).
+    /// reason `length` (OpenAI) (`cut-off`; streamed answers only).
     CutOff,
     /// 303 See Other to a result URL that a GET then streams, as Modal does past its 150 s limit
     /// (`redirect-303`).
