@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use twin_e2e::{Client, Stack};
+use twin_e2e::{Client, Stack, encode_query};
 use twin_local::StandIn;
 use twin_local::wrangler::WranglerDev;
 use twin_upstream::{Backend, Provider};
@@ -103,18 +103,6 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Percent-encodes a query parameter.
-fn encode(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// One row of the table.
 struct Row {
     posts: usize,
@@ -160,7 +148,7 @@ fn measure(root: &Path, blob: &Path, queries: &[String], stand_in: &StandIn, row
     // The first request of a fresh isolate: the index is loaded (when an asset) and opened.
     let first = Client::new(&worker.url, "198.18.200.1");
     let t = Instant::now();
-    let (status, v) = first.get_json(&format!("/api/search?k=5&q={}", encode(&queries[0])));
+    let (status, v) = first.get_json(&format!("/api/search?k=5&q={}", encode_query(&queries[0])));
     assert_eq!(status, 200, "{v}");
     row.first_ms = Some(t.elapsed().as_secs_f64() * 1e3);
     let mut n = 0usize;
@@ -177,7 +165,7 @@ fn measure(root: &Path, blob: &Path, queries: &[String], stand_in: &StandIn, row
     let mut spent = vec![Vec::new(); queries.len()];
     for _ in 0..REPEATS {
         for (i, q) in queries.iter().enumerate() {
-            let ms = timed(&format!("/api/search?k=5&q={}", encode(q)));
+            let ms = timed(&format!("/api/search?k=5&q={}", encode_query(q)));
             spent[i].push((ms - health).max(0.0));
         }
     }

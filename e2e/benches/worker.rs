@@ -4,24 +4,12 @@
 
 use futures_util::StreamExt;
 use std::time::{Duration, Instant};
-use twin_e2e::{Client, Stack};
+use twin_e2e::{Client, Stack, encode_query};
 use twin_shared::prompt::user_turn;
 use twin_shared::sse::sse_events;
 use twin_upstream::{Backend, Provider, Upstream, openai};
 
 const ROUNDS: usize = 15;
-
-/// Percent-encodes a query parameter (everything but unreserved characters).
-fn encode(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
@@ -208,7 +196,7 @@ fn main() {
         for (i, q) in questions.iter().enumerate() {
             let n = round * questions.len() + i;
             let c = Client::new(&stack.url, &format!("198.18.{}.{}", n / 250, 1 + n % 250));
-            let path = format!("/api/search?k=5&q={}", encode(q));
+            let path = format!("/api/search?k=5&q={}", encode_query(q));
             let s = Instant::now();
             let (status, _) = c.get_json(&path);
             assert_eq!(status, 200, "{path}");

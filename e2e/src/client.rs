@@ -205,3 +205,15 @@ fn headers(r: &reqwest::Response) -> Vec<(String, String)> {
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect()
 }
+
+/// Percent-encodes a query parameter (everything but unreserved characters), for `/api/search?q=`.
+pub fn encode_query(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

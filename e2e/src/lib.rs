@@ -5,5 +5,5 @@
 mod client;
 mod stack;
 
-pub use client::{ChatRun, Client};
+pub use client::{ChatRun, Client, encode_query};
 pub use stack::{API_KEY, Stack};

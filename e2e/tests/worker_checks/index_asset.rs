@@ -5,25 +5,13 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::time::Instant;
-use twin_e2e::{API_KEY, Client, Stack};
+use twin_e2e::{API_KEY, Client, Stack, encode_query};
 use twin_local::wrangler::WranglerDev;
 use twin_upstream::{Backend, Provider};
 
-/// Percent-encodes a query parameter.
-fn encode(q: &str) -> String {
-    q.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// What a search found: its coverage and each passage's slug, score and snippet.
 fn found(c: &Client, q: &str) -> Value {
-    let (status, v) = c.get_json(&format!("/api/search?k=5&q={}", encode(q)));
+    let (status, v) = c.get_json(&format!("/api/search?k=5&q={}", encode_query(q)));
     assert_eq!(status, 200, "{q}: {v}");
     let passages = v["passages"].as_array().expect("passages");
     json!({
