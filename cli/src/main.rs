@@ -6,6 +6,7 @@ mod eval_cmd;
 #[cfg(feature = "dense")]
 mod eval_dense;
 mod eval_retrieval_cmd;
+mod import_cmd;
 mod index_cmd;
 mod models_cmd;
 mod search_cmd;
@@ -22,7 +23,7 @@ pub const DEFAULT_BLOB: &str = "build/index.blob";
 #[command(
     name = "twin",
     version,
-    about = "A personal twin for a blog: content → index → worker → widget"
+    about = "A personal twin for a blog: import → content → index → worker → widget"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,6 +32,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Bring a blog in: a feed, sitemap or platform export, written to content/ as Markdown.
+    Import(import_cmd::Args),
     /// Read content/, chunk it into passages and write the packed BM25 index blob.
     Index(index_cmd::Args),
     /// Print the passages retrieval returns for a question.
@@ -58,6 +61,7 @@ pub struct ContentArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Import(a) => import_cmd::run(a),
         Command::Index(a) => index_cmd::run(a),
         Command::Search(a) => search_cmd::run(a),
         Command::Models(a) => models_cmd::run(a),

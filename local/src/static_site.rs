@@ -1,6 +1,7 @@
 //! A static file server for the demo page and the built widget, on a loopback port. In HTML files the
 //! placeholder endpoint `http://127.0.0.1:8787` is replaced with the running worker's URL, so the page
-//! embeds the widget exactly as a blog would, with one tag.
+//! embeds the widget exactly as a blog would, with one tag. In text files (HTML, XML, JSON, plain text)
+//! `http://twin-site.invalid` becomes the server's own URL, so a served sitemap or feed links to itself.
 
 use axum::Router;
 use axum::body::Body;
@@ -12,6 +13,8 @@ use tokio::sync::oneshot;
 
 /// The endpoint written in the demo page, replaced when served.
 pub const PLACEHOLDER_ENDPOINT: &str = "http://127.0.0.1:8787";
+/// The site's own address in served text files, replaced with the running server's URL.
+pub const PLACEHOLDER_SITE: &str = "http://twin-site.invalid";
 
 /// A running static server; stopped on drop.
 pub struct StaticSite {
@@ -27,13 +30,15 @@ fn content_type(path: &Path) -> &'static str {
         Some("wasm") => "application/wasm",
         Some("css") => "text/css; charset=utf-8",
         Some("json") => "application/json",
+        Some("xml") => "application/xml; charset=utf-8",
+        Some("txt") => "text/plain; charset=utf-8",
         Some("png") => "image/png",
         Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     }
 }
 
-async fn serve_file(root: PathBuf, endpoint: String, uri: Uri) -> Response {
+async fn serve_file(root: PathBuf, endpoint: String, site: String, uri: Uri) -> Response {
     let rel = uri.path().trim_start_matches('/');
     let rel = if rel.is_empty() { "index.html" } else { rel };
     let rel_path = Path::new(rel);
@@ -53,9 +58,15 @@ async fn serve_file(root: PathBuf, endpoint: String, uri: Uri) -> Response {
     let Ok(mut bytes) = std::fs::read(&path) else {
         return not_found();
     };
-    if path.extension().is_some_and(|e| e == "html") {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    if ext == "html" {
         bytes = String::from_utf8_lossy(&bytes)
             .replace(PLACEHOLDER_ENDPOINT, &endpoint)
+            .into_bytes();
+    }
+    if matches!(ext, "html" | "xml" | "json" | "txt") {
+        bytes = String::from_utf8_lossy(&bytes)
+            .replace(PLACEHOLDER_SITE, &site)
             .into_bytes();
     }
     Response::builder()
@@ -74,6 +85,7 @@ impl StaticSite {
         let (tx, rx) = oneshot::channel::<()>();
         let root = root.to_path_buf();
         let endpoint = endpoint.to_string();
+        let site = format!("http://127.0.0.1:{port}");
         let thread = std::thread::Builder::new()
             .name("static-site".into())
             .spawn(move || {
@@ -87,8 +99,9 @@ impl StaticSite {
                     let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
                         return;
                     };
-                    let app = Router::new()
-                        .fallback(move |uri: Uri| serve_file(root.clone(), endpoint.clone(), uri));
+                    let app = Router::new().fallback(move |uri: Uri| {
+                        serve_file(root.clone(), endpoint.clone(), site.clone(), uri)
+                    });
                     let _ = axum::serve(listener, app)
                         .with_graceful_shutdown(async move {
                             let _ = rx.await;

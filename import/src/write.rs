@@ -1,0 +1,210 @@
+//! Writes imported posts into `<content>/posts/` so reruns are idempotent: a post is known by its URL,
+//! the same input gives the same bytes, a changed post updates its file in place, and a file `twin
+//! import` did not write is never overwritten.
+
+use crate::error::ImportError;
+use crate::post::ImportedPost;
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// What happened to each post.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Written {
+    pub created: Vec<PathBuf>,
+    pub updated: Vec<PathBuf>,
+    pub unchanged: Vec<PathBuf>,
+    /// Posts left out because an earlier one in the same import had the same URL.
+    pub duplicates: Vec<String>,
+}
+
+/// Writes `posts` under `posts_dir` (created if missing).
+pub fn write_posts(posts_dir: &Path, mut posts: Vec<ImportedPost>) -> Result<Written, ImportError> {
+    let place = posts_dir.display().to_string();
+    fs::create_dir_all(posts_dir)
+        .map_err(|e| ImportError::new(&place, format!("cannot create it: {e}")))?;
+    let existing = scan(posts_dir)?;
+    let mut taken: HashSet<String> = existing.stems.clone();
+    let mut seen_urls = HashSet::new();
+    let mut out = Written::default();
+    // Oldest first, then by URL: slug clashes resolve the same way on every run.
+    posts.sort_by(|a, b| (&a.date, &a.url).cmp(&(&b.date, &b.url)));
+    for mut post in posts {
+        if !seen_urls.insert(post.url.clone()) {
+            out.duplicates.push(post.url.clone());
+            continue;
+        }
+        let path = match existing.by_url.get(&post.url) {
+            Some((path, slug)) => {
+                post.slug = slug.clone();
+                path.clone()
+            }
+            None => {
+                let slug = free_slug(&post, &taken).ok_or_else(|| {
+                    ImportError::new(
+                        &place,
+                        format!("no free file name for {} (slug `{}`)", post.url, post.slug),
+                    )
+                })?;
+                post.slug = slug;
+                posts_dir.join(format!("{}.md", post.slug))
+            }
+        };
+        taken.insert(post.slug.clone());
+        let text = post.render();
+        let name = path.display().to_string();
+        match fs::read_to_string(&path) {
+            Ok(old) if old == text => out.unchanged.push(path),
+            Ok(_) => {
+                write_atomically(&path, &text)
+                    .map_err(|e| ImportError::new(&name, format!("cannot write: {e}")))?;
+                out.updated.push(path);
+            }
+            Err(_) => {
+                write_atomically(&path, &text)
+                    .map_err(|e| ImportError::new(&name, format!("cannot write: {e}")))?;
+                out.created.push(path);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The post's slug, or the slug with a short hash of its URL when another post has it.
+fn free_slug(post: &ImportedPost, taken: &HashSet<String>) -> Option<String> {
+    if !taken.contains(&post.slug) {
+        return Some(post.slug.clone());
+    }
+    let hashed = format!("{}-{:08x}", post.slug, crc32fast::hash(post.url.as_bytes()));
+    (!taken.contains(&hashed)).then_some(hashed)
+}
+
+struct Existing {
+    /// Every file stem (slug) in the folder, written by twin or not.
+    stems: HashSet<String>,
+    /// Files an earlier import wrote: URL → (path, slug).
+    by_url: HashMap<String, (PathBuf, String)>,
+}
+
+fn scan(dir: &Path) -> Result<Existing, ImportError> {
+    let place = dir.display().to_string();
+    let mut stems = HashSet::new();
+    let mut by_url = HashMap::new();
+    let entries =
+        fs::read_dir(dir).map_err(|e| ImportError::new(&place, format!("cannot read it: {e}")))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            // A Hugo page bundle `slug/index.md` holds the slug `slug`.
+            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                stems.insert(name.to_string());
+            }
+            continue;
+        }
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            continue;
+        }
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        stems.insert(stem.to_string());
+        if let Some((url, slug)) = fs::read_to_string(&path)
+            .ok()
+            .as_deref()
+            .and_then(imported_front)
+        {
+            by_url.insert(url, (path.clone(), slug));
+        }
+    }
+    Ok(Existing { stems, by_url })
+}
+
+/// The URL and slug of a file `twin import` wrote (`imported = true` in its TOML front matter).
+fn imported_front(text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix("+++\n")?;
+    let end = rest.find("\n+++\n")?;
+    let front: toml::Table = toml::from_str(&rest[..end + 1]).ok()?;
+    if front.get("imported")?.as_bool()? {
+        Some((
+            front.get("url")?.as_str()?.to_string(),
+            front.get("slug")?.as_str()?.to_string(),
+        ))
+    } else {
+        None
+    }
+}
+
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let tmp = path.with_extension("md.tmp");
+    fs::write(&tmp, text)?;
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(url: &str, slug: &str, body: &str) -> ImportedPost {
+        ImportedPost {
+            title: "T".into(),
+            date: "2024-01-02".into(),
+            url: url.into(),
+            slug: slug.into(),
+            tags: vec![],
+            summary: None,
+            markdown: body.into(),
+            dropped_media: 0,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn reruns_are_idempotent_and_changes_update_in_place() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let posts = dir.path().join("posts");
+        let first =
+            write_posts(&posts, vec![post("https://a.example/x/", "x", "one")]).expect("write");
+        assert_eq!(first.created.len(), 1);
+        let again =
+            write_posts(&posts, vec![post("https://a.example/x/", "x", "one")]).expect("write");
+        assert_eq!((again.created.len(), again.unchanged.len()), (0, 1));
+        // The source renamed the slug: the same URL keeps its file.
+        let changed = write_posts(&posts, vec![post("https://a.example/x/", "renamed", "two")])
+            .expect("write");
+        assert_eq!(changed.updated, vec![posts.join("x.md")]);
+        assert!(
+            fs::read_to_string(posts.join("x.md"))
+                .expect("read")
+                .contains("two")
+        );
+        assert_eq!(fs::read_dir(&posts).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn a_hand_written_file_is_never_overwritten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let posts = dir.path().join("posts");
+        fs::create_dir_all(&posts).expect("mkdir");
+        fs::write(posts.join("x.md"), "---\ntitle: mine\n---\nmine").expect("write");
+        let w =
+            write_posts(&posts, vec![post("https://a.example/x/", "x", "theirs")]).expect("write");
+        let made = &w.created[0];
+        assert_ne!(made, &posts.join("x.md"));
+        assert_eq!(
+            fs::read_to_string(posts.join("x.md")).expect("read"),
+            "---\ntitle: mine\n---\nmine"
+        );
+        // The same slug twice in one import: two files, and a duplicate URL is reported, not written.
+        let w = write_posts(
+            &posts,
+            vec![
+                post("https://b.example/y/", "y", "1"),
+                post("https://c.example/y/", "y", "2"),
+                post("https://b.example/y/", "y", "3"),
+            ],
+        )
+        .expect("write");
+        assert_eq!(w.created.len(), 2);
+        assert_eq!(w.duplicates, vec!["https://b.example/y/".to_string()]);
+    }
+}

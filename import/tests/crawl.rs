@@ -1,0 +1,148 @@
+//! A sitemap crawl and a paginated feed against a local static site (the demo's static server): pages
+//! fetched politely, robots.txt obeyed, articles read out of navigation and footers.
+
+mod common;
+
+use common::*;
+use twin_import::Format;
+use twin_local::static_site::StaticSite;
+
+fn site() -> StaticSite {
+    StaticSite::start(
+        std::path::Path::new(&fixture("site")),
+        "http://127.0.0.1:8787",
+        0,
+    )
+    .expect("the static site")
+}
+
+#[test]
+fn a_sitemap_index_is_crawled_politely() {
+    let site = site();
+    let dir = content_dir();
+    let report = run(&format!("{}/sitemap.xml", site.url), &options(dir.path())).expect("import");
+    assert_eq!(report.format, Format::Sitemap);
+    let created: Vec<String> = report
+        .written
+        .created
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        created,
+        vec!["about.md", "smoking-fish.md", "tide-tables.md"],
+        "{report:?}"
+    );
+    let tides = post_file(dir.path(), "tide-tables");
+    assert!(
+        tides.contains(&format!("url = \"{}/posts/tide-tables.html\"", site.url)),
+        "{tides}"
+    );
+    // The page's own published time wins over the sitemap's lastmod.
+    assert!(tides.contains("date = \"2024-04-09\""), "{tides}");
+    assert!(
+        tides.contains("## The rule of twelfths {#rule-of-twelfths}"),
+        "{tides}"
+    );
+    assert!(
+        !tides.contains("Archive") && !tides.contains("Built with a text editor"),
+        "navigation or footer leaked: {tides}"
+    );
+    let fish = post_file(dir.path(), "smoking-fish");
+    assert!(
+        fish.contains("date = \"2024-03-02\"") && fish.contains("```\nbrine: 100 g salt"),
+        "{fish}"
+    );
+    assert_eq!(
+        skip_reason(&report, "/private/secret.html"),
+        "robots.txt disallows it"
+    );
+    let nav = skip_reason(&report, "/posts/nav-only.html");
+    assert!(nav.starts_with("no article found"), "{nav}");
+    assert!(skip_reason(&report, "/posts/gone.html").contains("HTTP 404"));
+    let all = std::fs::read_dir(dir.path().join("posts"))
+        .expect("posts")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .collect::<String>();
+    assert!(!all.contains("PRIVATE-MARKER"));
+    let content = read_back(dir.path());
+    assert!(
+        content
+            .passages
+            .iter()
+            .any(|p| p.url == format!("{}/posts/tide-tables.html#springs-and-neaps", site.url))
+    );
+}
+
+#[test]
+fn include_and_limit_choose_the_pages() {
+    let site = site();
+    let dir = content_dir();
+    let mut opts = options(dir.path());
+    opts.filter.include = Some("/posts/".into());
+    opts.filter.limit = Some(1);
+    let report = run(&format!("{}/sitemap.xml", site.url), &opts).expect("import");
+    assert_eq!(report.written.created.len(), 1, "{report:?}");
+    assert_eq!(skip_reason(&report, "/about.html"), "outside /posts/");
+    assert_eq!(skip_reason(&report, "smoking-fish"), "over --limit");
+}
+
+#[test]
+fn a_paginated_feed_is_followed_and_summaries_are_filled_from_the_page() {
+    let site = site();
+    let dir = content_dir();
+    let report = run(
+        &format!("{}/feed/page1.xml", site.url),
+        &options(dir.path()),
+    )
+    .expect("import");
+    assert_eq!(report.format, Format::Feed);
+    // Page 2 links back to page 1: followed once, not forever.
+    assert_eq!(report.written.created.len(), 2, "{report:?}");
+    let tides = post_file(dir.path(), "tide-tables");
+    assert!(
+        tides.contains("The rule of twelfths"),
+        "the feed had a summary only, the page the text: {tides}"
+    );
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|(u, n)| u.ends_with("tide-tables.html") && n.contains("read from the page"))
+    );
+    read_back(dir.path());
+}
+
+#[test]
+fn a_blog_home_page_leads_to_its_feed() {
+    let site = site();
+    let dir = content_dir();
+    let report = run(&format!("{}/", site.url), &options(dir.path())).expect("import");
+    assert_eq!(report.format, Format::Feed);
+    assert!(
+        report
+            .via
+            .as_deref()
+            .is_some_and(|v| v.contains("/feed/page1.xml")),
+        "{:?}",
+        report.via
+    );
+    assert_eq!(report.written.created.len(), 2);
+}
+
+#[test]
+fn a_page_with_neither_feed_nor_sitemap_is_a_clear_error() {
+    let site = site();
+    let dir = content_dir();
+    let url = format!("{}/posts/nav-only.html", site.url);
+    // nav-only.html has no feed link, but the site has a sitemap: that is used.
+    let report = run(&url, &options(dir.path())).expect("import");
+    assert_eq!(report.format, Format::Sitemap);
+    let err = run(&format!("{}/nowhere.xml", site.url), &options(dir.path())).expect_err("404");
+    assert!(err.to_string().ends_with("HTTP 404"), "{err}");
+}
