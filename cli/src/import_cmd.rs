@@ -137,6 +137,12 @@ fn print_report(r: &Report, args: &Args) {
             }
         }
     }
+    if let Some(site) = &r.site_toml {
+        println!(
+            "wrote {} from the source: check author, title and base_url",
+            site.display()
+        );
+    }
     if r.dropped_media > 0 {
         println!(
             "left out {} images and embeds (twin indexes text only)",

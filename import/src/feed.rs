@@ -6,7 +6,9 @@ use crate::error::{ImportError, line_of};
 use crate::fetch::Fetcher;
 use crate::html::to_markdown;
 use crate::page::article;
-use crate::post::{ImportedPost, Item, clean_title, html_text, normalise_date, shorten, slug_for};
+use crate::post::{
+    ImportedPost, Item, SiteInfo, clean_title, html_text, normalise_date, shorten, slug_for,
+};
 use crate::progress::Progress;
 use crate::source::Doc;
 use feed_rs::model::{Entry, Feed, Text};
@@ -20,14 +22,37 @@ pub fn read_feed(
     first: Doc,
     fetcher: &Fetcher,
     progress: &dyn Progress,
-) -> Result<Vec<Item>, ImportError> {
+) -> Result<(Vec<Item>, SiteInfo), ImportError> {
     let mut items = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen: HashSet<String> = [
+        first.url.clone().unwrap_or_else(|| first.place.clone()),
+        first.place.clone(),
+    ]
+    .into();
     let mut doc = first;
+    let mut site = SiteInfo::default();
     for page in 1.. {
         let (feed, next) = parse_page(&doc)?;
         if page == 1 && feed.entries.is_empty() {
             return Err(ImportError::new(&doc.place, "the feed has no items"));
+        }
+        if page == 1 {
+            site = SiteInfo {
+                title: feed.title.as_ref().map(text_of).filter(|t| !t.is_empty()),
+                home: feed
+                    .links
+                    .iter()
+                    .find(|l| {
+                        matches!(l.rel.as_deref(), None | Some("alternate"))
+                            && l.href.starts_with("http")
+                    })
+                    .map(|l| l.href.clone()),
+                author: feed
+                    .authors
+                    .first()
+                    .map(|a| clean_title(&a.name))
+                    .filter(|a| !a.is_empty()),
+            };
         }
         progress.start(feed.entries.len(), "feed entries");
         for entry in &feed.entries {
@@ -55,7 +80,7 @@ pub fn read_feed(
             text: fetched.body,
         };
     }
-    Ok(items)
+    Ok((items, site))
 }
 
 /// One page of a feed and the absolute URL of the next, if it names one.

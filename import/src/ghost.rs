@@ -4,13 +4,13 @@
 
 use crate::error::ImportError;
 use crate::html::to_markdown;
-use crate::post::{ImportedPost, Item, clean_title, normalise_date, shorten};
+use crate::post::{ImportedPost, Item, SiteInfo, clean_title, normalise_date, shorten};
 use crate::source::Doc;
 use serde_json::Value;
 use std::collections::HashMap;
 
 /// Every post of a Ghost JSON export.
-pub fn read_ghost(doc: &Doc, base_url: &str) -> Result<Vec<Item>, ImportError> {
+pub fn read_ghost(doc: &Doc, base_url: &str) -> Result<(Vec<Item>, SiteInfo), ImportError> {
     let root: Value = serde_json::from_str(doc.text.trim_start_matches('\u{feff}'))
         .map_err(|e| ImportError::at_line(&doc.place, e.line(), format!("broken JSON: {e}")))?;
     let data = root
@@ -40,7 +40,21 @@ pub fn read_ghost(doc: &Doc, base_url: &str) -> Result<Vec<Item>, ImportError> {
         }
     }
     let base = base_url.trim_end_matches('/');
-    Ok(posts.iter().map(|p| post(p, base, &tags_of)).collect())
+    let site = SiteInfo {
+        title: list(data, "settings")
+            .find(|s| str_of(s, "key") == Some("title"))
+            .and_then(|s| str_of(s, "value"))
+            .map(clean_title)
+            .filter(|t| !t.is_empty()),
+        home: Some(base.to_string()),
+        author: list(data, "users")
+            .find_map(|u| str_of(u, "name"))
+            .map(clean_title),
+    };
+    Ok((
+        posts.iter().map(|p| post(p, base, &tags_of)).collect(),
+        site,
+    ))
 }
 
 fn list<'a>(data: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {

@@ -13,6 +13,7 @@ pub mod medium;
 pub mod page;
 pub mod post;
 pub mod progress;
+pub mod site_toml;
 pub mod sitemap;
 pub mod source;
 pub mod substack;
@@ -63,6 +64,8 @@ pub struct Report {
     pub dropped_media: usize,
     /// A LinkedIn export copied into `social/`.
     pub social: Option<SocialCopy>,
+    /// A first `site.toml` written because there was none.
+    pub site_toml: Option<PathBuf>,
 }
 
 /// Imports `source` (a path or an http(s) URL).
@@ -75,6 +78,7 @@ pub fn import(
     let source = Source::parse(source);
     let mut via = None;
     let mut base = None;
+    let mut site = post::SiteInfo::default();
     let (format, items) = match &source {
         Source::Path(dir) if dir.is_dir() => {
             let format = match opts.format {
@@ -135,14 +139,20 @@ pub fn import(
                     notes: vec![],
                     dropped_media: 0,
                     social: Some(social),
+                    site_toml: None,
                 });
             }
             let items = match format {
-                Format::Wordpress => wordpress::read_wxr(&doc)?,
+                Format::Wordpress => {
+                    let (items, info) = wordpress::read_wxr(&doc)?;
+                    site = info;
+                    items
+                }
                 Format::Ghost => {
                     let b = base_url(opts, "Ghost")?;
-                    let items = ghost::read_ghost(&doc, &b.0)?;
+                    let (items, info) = ghost::read_ghost(&doc, &b.0)?;
                     base = Some(b);
+                    site = info;
                     items
                 }
                 Format::Sitemap => {
@@ -151,7 +161,9 @@ pub fn import(
                 }
                 _ => {
                     format = Format::Feed;
-                    feed::read_feed(doc, &fetcher, progress)?
+                    let (items, info) = feed::read_feed(doc, &fetcher, progress)?;
+                    site = info;
+                    items
                 }
             };
             (format, items)
@@ -171,7 +183,17 @@ pub fn import(
             Item::Skipped { what, why } => skipped.push((what, why)),
         }
     }
+    if site.home.is_none() {
+        site.home = base.as_ref().map(|(b, _)| b.clone());
+    }
+    let urls: Vec<String> = posts.iter().map(|p| p.url.clone()).collect();
     let written = write::write_posts(&opts.content_dir.join("posts"), posts)?;
+    let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let site_toml = if urls.is_empty() {
+        None
+    } else {
+        site_toml::write_if_absent(&opts.content_dir, &site, &url_refs)?
+    };
     skipped.extend(
         written
             .duplicates
@@ -187,6 +209,7 @@ pub fn import(
         notes,
         dropped_media,
         social: None,
+        site_toml,
     })
 }
 

@@ -23,6 +23,15 @@ pub struct ImportedPost {
     pub notes: Vec<String>,
 }
 
+/// What a source says about the blog itself, for a first `site.toml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteInfo {
+    pub title: Option<String>,
+    /// The blog's home page.
+    pub home: Option<String>,
+    pub author: Option<String>,
+}
+
 /// What a source gave for one item: a post, or a reason it is not one.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {

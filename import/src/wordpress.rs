@@ -3,7 +3,9 @@
 
 use crate::error::{ImportError, line_of};
 use crate::html::to_markdown;
-use crate::post::{ImportedPost, Item, clean_title, html_text, normalise_date, shorten, slug_for};
+use crate::post::{
+    ImportedPost, Item, SiteInfo, clean_title, html_text, normalise_date, shorten, slug_for,
+};
 use crate::source::Doc;
 use regex::Regex;
 use roxmltree::Node;
@@ -12,7 +14,7 @@ use std::sync::LazyLock;
 const CONTENT_NS: &str = "http://purl.org/rss/1.0/modules/content/";
 
 /// Every `<item>` of a WXR file.
-pub fn read_wxr(doc: &Doc) -> Result<Vec<Item>, ImportError> {
+pub fn read_wxr(doc: &Doc) -> Result<(Vec<Item>, SiteInfo), ImportError> {
     let text = doc.text.trim_start_matches('\u{feff}');
     let xml = roxmltree::Document::parse_with_options(
         text,
@@ -39,7 +41,21 @@ pub fn read_wxr(doc: &Doc) -> Result<Vec<Item>, ImportError> {
             "the export has no <item>s",
         ));
     }
-    Ok(items.iter().map(item).collect())
+    let site = SiteInfo {
+        title: plain(&channel, "title")
+            .map(|t| clean_title(&t))
+            .filter(|t| !t.is_empty()),
+        home: plain(&channel, "link")
+            .map(|l| l.trim().to_string())
+            .filter(|l| l.starts_with("http")),
+        author: channel
+            .children()
+            .find(|c| c.tag_name().name() == "author")
+            .and_then(|a| wp(&a, "author_display_name").or_else(|| wp(&a, "author_login")))
+            .map(|a| clean_title(&a))
+            .filter(|a| !a.is_empty()),
+    };
+    Ok((items.iter().map(item).collect(), site))
 }
 
 /// The text of the first child named `name` in the WordPress export namespace (any version).

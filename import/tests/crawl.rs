@@ -104,6 +104,11 @@ fn a_paginated_feed_is_followed_and_summaries_are_filled_from_the_page() {
     assert_eq!(report.format, Format::Feed);
     // Page 2 links back to page 1: followed once, not forever.
     assert_eq!(report.written.created.len(), 2, "{report:?}");
+    assert!(
+        report.skipped.is_empty(),
+        "each page read once: {:?}",
+        report.skipped
+    );
     let tides = post_file(dir.path(), "tide-tables");
     assert!(
         tides.contains("The rule of twelfths"),

@@ -353,3 +353,49 @@ fn malformed_inputs_name_the_file_and_line() {
     // Nothing was written by any of them.
     assert!(!dir.path().join("posts").exists());
 }
+
+#[test]
+fn a_first_import_writes_site_toml_from_the_source_and_keeps_an_existing_one() {
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let report = run(&fixture("wordpress/export.xml"), &options(fresh.path())).expect("import");
+    let written = report.site_toml.expect("site.toml written");
+    let site: toml::Table =
+        toml::from_str(&std::fs::read_to_string(&written).expect("read")).expect("TOML");
+    assert_eq!(site["author"].as_str(), Some("Maren Holt"));
+    assert_eq!(site["title"].as_str(), Some("Harbour Light"));
+    assert_eq!(
+        site["base_url"].as_str(),
+        Some("https://harbourlight.example")
+    );
+    assert_eq!(read_back(fresh.path()).site.author, "Maren Holt");
+
+    let atom = tempfile::tempdir().expect("tempdir");
+    run(&fixture("feeds/atom.xml"), &options(atom.path())).expect("import");
+    let site = read_back(atom.path()).site;
+    assert_eq!(
+        (
+            site.author.as_str(),
+            site.title.as_str(),
+            site.base_url.as_str()
+        ),
+        ("Ade Okafor", "Slow Code", "https://slowcode.example")
+    );
+
+    // A source that names no author: the placeholder, and the file says to set it.
+    let rss = tempfile::tempdir().expect("tempdir");
+    run(&fixture("feeds/rss.xml"), &options(rss.path())).expect("import");
+    let text = std::fs::read_to_string(rss.path().join("site.toml")).expect("read");
+    assert!(
+        text.contains("set `author` to your name") && text.contains("author = \"the author\""),
+        "{text}"
+    );
+
+    let kept = content_dir();
+    let before = std::fs::read_to_string(kept.path().join("site.toml")).expect("read");
+    let report = run(&fixture("wordpress/export.xml"), &options(kept.path())).expect("import");
+    assert!(report.site_toml.is_none());
+    assert_eq!(
+        std::fs::read_to_string(kept.path().join("site.toml")).expect("read"),
+        before
+    );
+}
