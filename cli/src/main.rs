@@ -8,6 +8,7 @@ mod eval_dense;
 mod eval_retrieval_cmd;
 mod import_cmd;
 mod index_cmd;
+mod init_cmd;
 mod models_cmd;
 mod search_cmd;
 mod traces_cmd;
@@ -34,6 +35,8 @@ struct Cli {
 enum Command {
     /// Bring a blog in: a feed, sitemap or platform export, written to content/ as Markdown.
     Import(import_cmd::Args),
+    /// Scaffold persona.md, probes.toml and starter eval sets (and site.toml) from the content.
+    Init(init_cmd::Args),
     /// Read content/, chunk it into passages and write the packed BM25 index blob.
     Index(index_cmd::Args),
     /// Print the passages retrieval returns for a question.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Import(a) => import_cmd::run(a),
+        Command::Init(a) => init_cmd::run(a),
         Command::Index(a) => index_cmd::run(a),
         Command::Search(a) => search_cmd::run(a),
         Command::Models(a) => models_cmd::run(a),

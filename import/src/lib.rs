@@ -13,6 +13,7 @@ pub mod medium;
 pub mod page;
 pub mod post;
 pub mod progress;
+pub mod scaffold;
 pub mod site_toml;
 pub mod sitemap;
 pub mod source;
