@@ -20,6 +20,10 @@ raw=$(size raw cat)
 gz=$(size gzip gzip -9 -c)
 br=$(size brotli brotli -q 11 -c)
 printf 'widget size (wasm + JS glue + loader): %d bytes raw, %d gzip, %d brotli (goal 100 KB brotli, limit 150 KB)\n' "$raw" "$gz" "$br"
+# The widget puts its stylesheet in a <style> in its shadow root: a page with a Content Security Policy
+# allows it by this hash (README, "Deploy your own").
+printf "widget stylesheet for a Content-Security-Policy: style-src 'sha256-%s'\n" \
+  "$(python3 -c 'import base64,hashlib,sys; print(base64.b64encode(hashlib.sha256(open(sys.argv[1],"rb").read()).digest()).decode())' widget/style.css)"
 # What takes the space, by crate (twiggy on the wasm as cargo built it, names kept).
 built="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/widget/twin-widget.wasm"
 if command -v twiggy >/dev/null && [ -f "$built" ]; then

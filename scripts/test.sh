@@ -8,6 +8,7 @@ bash scripts/build-widget.sh   # the browser tests load the built widget; fails 
 cargo test
 bash scripts/worker-index.sh >/dev/null   # the index the worker is built with (embedded or an asset)
 cargo test -p twin-worker   # the worker's native unit tests (route table)
+bash scripts/deploy-check.sh   # wrangler deploy --dry-run: the production bundle builds and fits the Free plan
 cargo test -p twin-dense   # the dense baseline with its real model (scripts/embedder.sh fetches it)
 bash scripts/wasm-parity.sh
 # The fine-tune's training sample (standard library only; the training itself is scripts/finetune-tiny.sh).

@@ -759,6 +759,135 @@ async fn eval_report_renders_its_plots(ctx: &Ctx) {
     screenshot(ctx, "eval-report.png").await;
 }
 
+/// The widget on a page with a strict Content Security Policy (no inline scripts or styles, requests
+/// to the worker only): it loads styled, answers, and causes no violation, while a style the policy does
+/// not name is refused on the same page (so the policy is in force).
+async fn the_widget_works_under_a_strict_csp(ctx: &Ctx) {
+    let page = &ctx.page;
+    page.evaluate_on_new_document(
+        "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline')), true);",
+    )
+    .await
+    .expect("the violation recorder");
+    let url = ctx.demo.page_url.replace("/post.html", "/csp.html");
+    open(page, &url).await;
+    let policy = read(
+        page,
+        "document.querySelector('meta[http-equiv=Content-Security-Policy]').content",
+    )
+    .await;
+    assert!(
+        policy
+            .as_str()
+            .is_some_and(|p| p.contains(&ctx.demo.worker_url)),
+        "the policy names the worker: {policy}"
+    );
+    // The widget's stylesheet applied (its hash is in the policy).
+    let radius = read(
+        page,
+        &format!("getComputedStyle({ROOT}.querySelector('.twin')).borderTopLeftRadius"),
+    )
+    .await;
+    assert_eq!(radius, "10px", "the widget's own styles are applied");
+    // It answers through the worker.
+    let turn = ask_rag_until(
+        page,
+        "'How did you stop salt air wrecking the weather station?'",
+        ".sources a",
+        "sources under the strict CSP",
+    )
+    .await;
+    wait_for(
+        page,
+        &format!("!!{turn}.querySelector('.copy')"),
+        Duration::from_secs(60),
+        "the answer to finish under the strict CSP",
+    )
+    .await;
+    assert_eq!(
+        read(page, "window.__csp").await,
+        json!([]),
+        "the widget caused no violation"
+    );
+    // The policy is in force: a style it does not name is refused and reported.
+    let outline = read(page, "(() => { const s = document.createElement('style'); s.textContent = 'body { outline: 7px solid red }'; document.head.appendChild(s); return getComputedStyle(document.body).outlineStyle; })()").await;
+    assert_eq!(outline, "none", "an unhashed style is not applied");
+    wait_for(
+        page,
+        "window.__csp.length === 1 && window.__csp[0].startsWith('style-src')",
+        Duration::from_secs(5),
+        "the refused style to be reported",
+    )
+    .await;
+}
+
+/// A worker configured with one backend only (a blogger who leaves the GPU pane off): the widget shows
+/// one pane, the probes, and answers in it.
+async fn a_worker_with_one_backend_gives_one_pane(ctx: &Ctx) {
+    let page = &ctx.page;
+    let root = Stack::root();
+    let (stack, site) = tokio::task::spawn_blocking(move || {
+        let stand_in = twin_local::StandIn::start().expect("the stand-in");
+        let port = twin_local::free_port().expect("a port");
+        let backends = [Backend {
+            subtitle: "stand-in with retrieval".into(),
+            retrieval: true,
+            ..Backend::new("rag", "Retrieval + Haiku", Provider::Openai, STAND_IN, "x")
+        }];
+        let stack = twin_local::worker_stack::WorkerStack::start(
+            &root,
+            stand_in,
+            &backends,
+            &[("ALLOWED_ORIGINS", format!("http://127.0.0.1:{port}"))],
+            &[],
+            &root.join("build/logs/e2e/one-backend-wrangler.log"),
+        )
+        .expect("a one-backend worker");
+        let site = twin_local::static_site::StaticSite::start(
+            &root.join("build/e2e-site"),
+            &stack.worker.url,
+            port,
+        )
+        .expect("the page");
+        (stack, site)
+    })
+    .await
+    .expect("starting the one-backend worker");
+    open(page, &format!("{}/post.html", site.url)).await;
+    let v = read(
+        page,
+        &format!(
+            "({{panes: [...{ROOT}.querySelectorAll('.pane')].map(p => p.dataset.backend), probes: {ROOT}.querySelectorAll('.probe').length, width: {ROOT}.querySelector('.pane').getBoundingClientRect().width / {ROOT}.querySelector('.twin').getBoundingClientRect().width}})"
+        ),
+    )
+    .await;
+    assert_eq!(v["panes"], json!(["rag"]), "{v}");
+    assert_eq!(v["probes"], 3, "{v}");
+    assert!(num(&v, "width") > 0.8, "the one pane fills the widget: {v}");
+    eval(
+        page,
+        &format!("{ROOT}.querySelector('.probe[data-probe=knowledge]').click()"),
+    )
+    .await;
+    let last = format!("[...{ROOT}.querySelectorAll('.pane[data-backend=rag] .turn')].at(-1)");
+    wait_for(
+        page,
+        &format!("!!{last} && !!{last}.querySelector('.copy') && {last}.querySelectorAll('.sources a').length > 0"),
+        Duration::from_secs(30),
+        "the one pane's answer with sources",
+    )
+    .await;
+    let answer = read(page, &format!("{last}.querySelector('.a').textContent")).await;
+    assert!(
+        answer.as_str().is_some_and(|t| t.contains("stand-in")),
+        "{answer}"
+    );
+    screenshot(ctx, "one-backend.png").await;
+    tokio::task::spawn_blocking(move || drop((site, stack)))
+        .await
+        .expect("stopping the one-backend worker");
+}
+
 fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(into)?;
     for entry in std::fs::read_dir(dist)? {
@@ -783,7 +912,32 @@ fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
             "<div id=\"twin-chat\"",
             "<div id=\"twin-chat\" data-backends=\"long\"",
         ),
-    )
+    )?;
+    std::fs::write(into.join("csp.html"), strict_csp_page(&post)?)
+}
+
+/// The demo post under the strict Content Security Policy the README gives bloggers: scripts and the
+/// wasm from the widget's origin only, the widget's stylesheet by its hash, requests to the worker only.
+/// The page's own `<style>` is left out (a blog would hash or host its own).
+fn strict_csp_page(post: &str) -> std::io::Result<String> {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let css = std::fs::read(Stack::root().join("widget/style.css"))?;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(&css));
+    let (head, rest) = post
+        .split_once("<style>")
+        .ok_or_else(|| std::io::Error::other("post.html has no <style>"))?;
+    let (_, tail) = rest
+        .split_once("</style>")
+        .ok_or_else(|| std::io::Error::other("post.html's <style> is not closed"))?;
+    // `http://127.0.0.1:8787` is the placeholder the static server replaces with the worker's URL.
+    let policy = format!(
+        "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'sha256-{hash}'; \
+         connect-src 'self' http://127.0.0.1:8787; img-src 'self'; base-uri 'none'; form-action 'none'"
+    );
+    Ok(format!(
+        "{head}<meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\">{tail}"
+    ))
 }
 
 fn main() {
@@ -858,6 +1012,8 @@ fn main() {
             check!(thumbs_down_and_a_jailbreak_report_reach_the_author),
             check!(follow_ups_after_a_long_answer_work),
             check!(error_shows_a_message_and_retry_works),
+            check!(the_widget_works_under_a_strict_csp),
+            check!(a_worker_with_one_backend_gives_one_pane),
             check!(narrow_window_stacks_the_panes),
             check!(eval_report_renders_its_plots),
         ],
