@@ -29,8 +29,9 @@ pub struct Args {
     /// Sitemap crawls: at most this many pages.
     #[arg(long)]
     limit: Option<usize>,
-    /// Milliseconds between two requests to the same host (a longer robots.txt Crawl-delay wins).
-    #[arg(long, default_value_t = 1000)]
+    /// Milliseconds between two requests to the same host, up to 60000 (a longer robots.txt
+    /// Crawl-delay wins, up to a minute).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
     delay_ms: u64,
     /// Pages fetched at once.
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=8))]

@@ -819,6 +819,20 @@ async fn the_widget_works_under_a_strict_csp(ctx: &Ctx) {
         "the refused style to be reported",
     )
     .await;
+    // And requests: one to an origin the policy does not name is refused before it leaves the page.
+    let fetched = read(
+        page,
+        "fetch('http://127.0.0.1:9/elsewhere').then(() => 'sent', () => 'refused')",
+    )
+    .await;
+    assert_eq!(fetched, "refused");
+    wait_for(
+        page,
+        "window.__csp.length === 2 && window.__csp[1].startsWith('connect-src')",
+        Duration::from_secs(5),
+        "the refused request to be reported",
+    )
+    .await;
 }
 
 /// A worker configured with one backend only (a blogger who leaves the GPU pane off): the widget shows

@@ -73,7 +73,23 @@ pub fn read_feed(
             ));
             break;
         }
-        let fetched = fetcher.get(&next)?;
+        if let Err(why) = fetcher.permission(&next) {
+            items.push(Item::skipped(
+                next,
+                format!("the next feed page is not fetched: {why}"),
+            ));
+            break;
+        }
+        let fetched = match fetcher.get(&next) {
+            Ok(f) => f,
+            Err(e) => {
+                items.push(Item::skipped(
+                    next,
+                    format!("the next feed page could not be read: {}", e.message),
+                ));
+                break;
+            }
+        };
         doc = Doc {
             place: next,
             url: Some(fetched.url),
@@ -87,28 +103,36 @@ pub fn read_feed(
 fn parse_page(doc: &Doc) -> Result<(Feed, Option<String>), ImportError> {
     let trimmed = doc.text.trim_start_matches('\u{feff}').trim_start();
     let is_json = trimmed.starts_with('{');
-    if is_json {
-        if let Err(e) = serde_json::from_str::<serde_json::Value>(trimmed) {
-            return Err(ImportError::at_line(
-                &doc.place,
-                e.line(),
-                format!("broken JSON: {e}"),
-            ));
-        }
-    } else if let Err(e) = roxmltree::Document::parse(trimmed) {
-        let offset = doc.text.len() - trimmed.len();
-        let line = e.pos().row as usize + line_of(&doc.text, offset) - 1;
+    if is_json && let Err(e) = serde_json::from_str::<serde_json::Value>(trimmed) {
         return Err(ImportError::at_line(
             &doc.place,
-            line,
-            format!("broken XML: {e}"),
+            e.line(),
+            format!("broken JSON: {e}"),
         ));
     }
+    // feed-rs first: it reads what real feeds carry (a DOCTYPE, HTML entities); the XML parser only
+    // finds the line of an error.
     let feed = feed_rs::parser::Builder::new()
         .base_uri(doc.url.as_deref())
         .build()
         .parse(trimmed.as_bytes())
-        .map_err(|e| ImportError::new(&doc.place, format!("not an RSS, Atom or JSON feed: {e}")))?;
+        .map_err(|e| {
+            let options = roxmltree::ParsingOptions {
+                allow_dtd: true,
+                ..Default::default()
+            };
+            match (
+                is_json,
+                roxmltree::Document::parse_with_options(trimmed, options),
+            ) {
+                (false, Err(x)) => {
+                    let offset = doc.text.len() - trimmed.len();
+                    let line = x.pos().row as usize + line_of(&doc.text, offset) - 1;
+                    ImportError::at_line(&doc.place, line, format!("broken XML: {x}"))
+                }
+                _ => ImportError::new(&doc.place, format!("not an RSS, Atom or JSON feed: {e}")),
+            }
+        })?;
     let next = if is_json {
         serde_json::from_str::<serde_json::Value>(trimmed)
             .ok()
@@ -208,7 +232,10 @@ fn entry_item(entry: &Entry, fetcher: &Fetcher) -> Item {
             },
         },
     };
-    let converted = to_markdown(&body);
+    let converted = match to_markdown(&body) {
+        Ok(c) => c,
+        Err(why) => return Item::skipped(url, why),
+    };
     if converted.markdown.trim().is_empty() {
         return Item::skipped(url, "no text");
     }
@@ -244,9 +271,7 @@ pub fn fetch_article(
     url: &str,
     fetcher: &Fetcher,
 ) -> Result<(String, String, Option<String>), String> {
-    if !fetcher.allowed(url) {
-        return Err("robots.txt disallows it".into());
-    }
+    fetcher.permission(url)?;
     let page = fetcher.get(url).map_err(|e| e.message)?;
     let found = article(&page.body, &page.url)?;
     let published = found.published.as_deref().and_then(normalise_date);

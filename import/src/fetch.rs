@@ -1,8 +1,9 @@
 //! Polite HTTP for imports: a user agent naming twin, timeouts, a size cap, a delay between requests to a
-//! host, and `robots.txt` (read with `texting_robots`) respected for every page fetched.
+//! host, `robots.txt` (read with `texting_robots`) obeyed for every URL fetched and every redirect hop,
+//! and, for a source given as a URL, fetches kept to the blog's host.
 
 use crate::error::ImportError;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use texting_robots::Robot;
@@ -17,6 +18,10 @@ pub const USER_AGENT: &str = concat!(
 pub const ROBOTS_AGENT: &str = "twin";
 /// The largest response read (a page, a feed, a sitemap).
 pub const MAX_BYTES: u64 = 20 * 1024 * 1024;
+/// Redirects followed (each hop checked against robots.txt and the host scope).
+pub const MAX_REDIRECTS: usize = 5;
+/// The longest pause between two requests to a host, ours or a robots.txt `Crawl-delay`.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
 
 /// How politely to fetch.
 #[derive(Debug, Clone)]
@@ -47,14 +52,25 @@ pub struct Fetched {
     pub body: String,
 }
 
+/// An origin's robots.txt, read once.
+enum Robots {
+    Rules(Robot),
+    /// No robots.txt (a 4xx answer): everything may be fetched.
+    AllowAll,
+    /// robots.txt could not be read (a 5xx answer, no connection): nothing is fetched, as crawlers do.
+    DisallowAll,
+}
+
 /// Shared by the threads of one import.
 pub struct Fetcher {
     agent: ureq::Agent,
     politeness: Politeness,
     /// Per host: when the next request may leave.
     next_slot: Mutex<HashMap<String, Instant>>,
-    /// Per origin: its robots rules (`None`: no robots.txt, everything allowed).
-    robots: Mutex<HashMap<String, Option<Robot>>>,
+    /// Per origin: what its robots.txt says.
+    robots: Mutex<HashMap<String, Robots>>,
+    /// The hosts fetches may go to; empty: any.
+    scope: Mutex<HashSet<String>>,
 }
 
 impl Fetcher {
@@ -63,6 +79,8 @@ impl Fetcher {
             .timeout_global(Some(politeness.timeout))
             .user_agent(USER_AGENT)
             .http_status_as_error(false)
+            // Redirects are followed here, one hop at a time, so each is checked.
+            .max_redirects(0)
             .build()
             .new_agent();
         Fetcher {
@@ -70,6 +88,7 @@ impl Fetcher {
             politeness,
             next_slot: Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
+            scope: Mutex::new(HashSet::new()),
         }
     }
 
@@ -77,68 +96,141 @@ impl Fetcher {
         self.politeness.concurrency.max(1)
     }
 
-    /// GETs `url` as text, after waiting its host's turn. Non-2xx answers are errors naming the URL.
-    pub fn get(&self, url: &str) -> Result<Fetched, ImportError> {
-        let parsed =
-            url::Url::parse(url).map_err(|e| ImportError::new(url, format!("not a URL: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(ImportError::new(
-                url,
-                "only http and https URLs are fetched",
-            ));
+    /// Keeps every later fetch on `url`'s host (and its `www.` twin): a sitemap, a feed or a redirect
+    /// pointing elsewhere is not followed.
+    pub fn limit_to_host_of(&self, url: &str) {
+        let Some(host) = url::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_lowercase))
+        else {
+            return;
+        };
+        let bare = host.strip_prefix("www.").unwrap_or(&host).to_string();
+        if let Ok(mut scope) = self.scope.lock() {
+            scope.insert(format!("www.{bare}"));
+            scope.insert(bare);
         }
-        self.wait_turn(&parsed);
+    }
+
+    fn in_scope(&self, url: &url::Url) -> bool {
+        let host = url.host_str().unwrap_or("").to_lowercase();
+        self.scope
+            .lock()
+            .map(|s| s.is_empty() || s.contains(&host))
+            .unwrap_or(false)
+    }
+
+    /// GETs `url` as text after its host's turn, following redirects itself: every hop must be on the
+    /// blog's host (when limited) and allowed by robots.txt. Non-2xx answers are errors naming the URL.
+    pub fn get(&self, url: &str) -> Result<Fetched, ImportError> {
+        let mut current = url.to_string();
+        for _ in 0..=MAX_REDIRECTS {
+            let parsed = url::Url::parse(&current)
+                .map_err(|e| ImportError::new(&current, format!("not a URL: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(ImportError::new(
+                    &current,
+                    "only http and https URLs are fetched",
+                ));
+            }
+            if !self.in_scope(&parsed) {
+                return Err(ImportError::new(
+                    &current,
+                    "on another host than the blog: not fetched",
+                ));
+            }
+            if !parsed.path().eq_ignore_ascii_case("/robots.txt")
+                && let Err(why) = self.permission(&current)
+            {
+                return Err(ImportError::new(&current, why));
+            }
+            let (status, location, body) = self.get_once(&parsed)?;
+            if (300..400).contains(&status)
+                && let Some(next) = location.and_then(|l| parsed.join(&l).ok())
+            {
+                current = next.to_string();
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(ImportError::new(&current, format!("HTTP {status}")));
+            }
+            return Ok(Fetched { url: current, body });
+        }
+        Err(ImportError::new(
+            url,
+            format!("more than {MAX_REDIRECTS} redirects"),
+        ))
+    }
+
+    /// One request, no redirects followed: (status, Location, body as text).
+    fn get_once(&self, url: &url::Url) -> Result<(u16, Option<String>, String), ImportError> {
+        self.wait_turn(url);
+        let place = url.as_str();
         let mut resp = self
             .agent
-            .get(url)
+            .get(place)
             .call()
-            .map_err(|e| ImportError::new(url, format!("fetch failed: {e}")))?;
+            .map_err(|e| ImportError::new(place, format!("fetch failed: {e}")))?;
         let status = resp.status().as_u16();
-        if !(200..300).contains(&status) {
-            return Err(ImportError::new(url, format!("HTTP {status}")));
-        }
-        let final_url = resp
+        let location = resp
             .headers()
-            .get("content-location")
+            .get("location")
             .and_then(|v| v.to_str().ok())
-            .and_then(|loc| parsed.join(loc).ok())
-            .map(|u| u.to_string())
-            .unwrap_or_else(|| url.to_string());
+            .map(str::to_string);
         let bytes = resp
             .body_mut()
             .with_config()
             .limit(MAX_BYTES)
             .read_to_vec()
-            .map_err(|e| ImportError::new(url, format!("reading the answer: {e}")))?;
-        Ok(Fetched {
-            url: final_url,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        })
+            .map_err(|e| ImportError::new(place, format!("reading the answer: {e}")))?;
+        Ok((
+            status,
+            location,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))
     }
 
-    /// Whether robots.txt lets twin fetch `url` (read once per origin; a missing robots.txt allows all).
+    /// Whether robots.txt lets twin fetch `url`.
     pub fn allowed(&self, url: &str) -> bool {
+        self.permission(url).is_ok()
+    }
+
+    /// robots.txt's verdict on `url`, read once per origin: its rules for `twin` (else `*`); none (a
+    /// 3xx or 4xx answer) allows all; an unreadable one (a 5xx, no connection) allows nothing. `Err`
+    /// says why not.
+    pub fn permission(&self, url: &str) -> Result<(), &'static str> {
         let Ok(parsed) = url::Url::parse(url) else {
-            return false;
+            return Err("not a URL");
         };
         let origin = parsed.origin().ascii_serialization();
-        if let Some(rules) = self
+        let verdict = |r: &Robots| match r {
+            Robots::Rules(robot) if robot.allowed(url) => Ok(()),
+            Robots::Rules(_) => Err("robots.txt disallows it"),
+            Robots::AllowAll => Ok(()),
+            Robots::DisallowAll => {
+                Err("robots.txt could not be read, so nothing on that site is fetched")
+            }
+        };
+        if let Some(v) = self
             .robots
             .lock()
             .ok()
-            .and_then(|m| m.get(&origin).map(|r| r.as_ref().map(|r| r.allowed(url))))
+            .and_then(|m| m.get(&origin).map(verdict))
         {
-            return rules.unwrap_or(true);
+            return v;
         }
-        let robot = self
-            .get(&format!("{origin}/robots.txt"))
-            .ok()
-            .and_then(|f| Robot::new(ROBOTS_AGENT, f.body.as_bytes()).ok());
-        let verdict = robot.as_ref().is_none_or(|r| r.allowed(url));
+        let robots =
+            match url::Url::parse(&format!("{origin}/robots.txt")).map(|u| self.get_once(&u)) {
+                Ok(Ok((200..=299, _, body))) => Robot::new(ROBOTS_AGENT, body.as_bytes())
+                    .map_or(Robots::AllowAll, Robots::Rules),
+                Ok(Ok((300..=499, _, _))) => Robots::AllowAll,
+                _ => Robots::DisallowAll,
+            };
+        let v = verdict(&robots);
         if let Ok(mut m) = self.robots.lock() {
-            m.insert(origin, robot);
+            m.insert(origin, robots);
         }
-        verdict
+        v
     }
 
     /// Sleeps until this host's next slot, then books the one after. A robots.txt `Crawl-delay`
@@ -148,7 +240,8 @@ impl Fetcher {
         let delay = self
             .politeness
             .delay
-            .max(self.crawl_delay(&url.origin().ascii_serialization()));
+            .max(self.crawl_delay(&url.origin().ascii_serialization()))
+            .min(MAX_DELAY);
         let wait = {
             let Ok(mut slots) = self.next_slot.lock() else {
                 return;
@@ -167,8 +260,11 @@ impl Fetcher {
         self.robots
             .lock()
             .ok()
-            .and_then(|m| m.get(origin).and_then(|r| r.as_ref().and_then(|r| r.delay)))
-            .map(|d| Duration::from_secs_f32(d.clamp(0.0, 60.0)))
+            .and_then(|m| match m.get(origin) {
+                Some(Robots::Rules(r)) => r.delay,
+                _ => None,
+            })
+            .map(|d| Duration::from_secs_f32(d.clamp(0.0, MAX_DELAY.as_secs_f32())))
             .unwrap_or_default()
     }
 }
@@ -227,7 +323,7 @@ mod tests {
             .robots
             .lock()
             .expect("lock")
-            .insert("http://one.invalid".into(), Some(robot));
+            .insert("http://one.invalid".into(), Robots::Rules(robot));
         assert_eq!(
             fetcher.crawl_delay("http://one.invalid"),
             Duration::from_secs(2)
@@ -236,5 +332,23 @@ mod tests {
             fetcher.allowed("http://one.invalid/posts/x")
                 && !fetcher.allowed("http://one.invalid/private/x")
         );
+    }
+
+    #[test]
+    fn an_unreadable_robots_txt_allows_nothing() {
+        let fetcher = Fetcher::new(Politeness {
+            delay: Duration::ZERO,
+            ..Politeness::default()
+        });
+        // Nothing listens on port 9: robots.txt cannot be read, so no page of that origin is fetched.
+        assert!(!fetcher.allowed("http://127.0.0.1:9/posts/x"));
+        assert!(matches!(
+            fetcher
+                .robots
+                .lock()
+                .expect("lock")
+                .get("http://127.0.0.1:9"),
+            Some(Robots::DisallowAll)
+        ));
     }
 }

@@ -110,7 +110,10 @@ fn post(p: &Value, base: &str, tags_of: &HashMap<&str, Vec<String>>) -> Item {
             "no HTML in the export (re-export from Ghost 5 or later)",
         );
     };
-    let converted = to_markdown(html);
+    let converted = match to_markdown(html) {
+        Ok(c) => c,
+        Err(why) => return Item::skipped(url, why),
+    };
     if converted.markdown.trim().is_empty() {
         return Item::skipped(url, "no text");
     }

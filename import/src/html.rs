@@ -25,8 +25,13 @@ pub struct Converted {
     pub dropped_media: usize,
 }
 
-/// Converts an HTML fragment or page to Markdown.
-pub fn to_markdown(html: &str) -> Converted {
+/// Deeper HTML is refused: the converter (and Readability) recurse once per level, and a hostile page
+/// of 100,000 nested `<div>`s would overflow the stack. Real posts nest a few dozen levels.
+pub const MAX_DEPTH: usize = 256;
+
+/// Converts an HTML fragment or page to Markdown; `Err` (the reason) for HTML nested over [`MAX_DEPTH`].
+pub fn to_markdown(html: &str) -> Result<Converted, String> {
+    check_depth(html)?;
     let dropped = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&dropped);
     let converter = HtmlToMarkdown::builder()
@@ -40,10 +45,54 @@ pub fn to_markdown(html: &str) -> Converted {
     // htmd reads from memory; html5ever accepts any input, so an error here is not expected. An
     // unreadable body becomes empty text, which the importers report as a post with no text.
     let markdown = converter.convert(html).unwrap_or_default();
-    Converted {
+    Ok(Converted {
         markdown: tidy(&markdown),
         dropped_media: dropped.load(Ordering::Relaxed),
+    })
+}
+
+/// Elements that never hold others open (void) or that the HTML parser closes by itself when the next
+/// one starts: they do not add to the nesting the converter recurses through.
+const NOT_NESTING: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "param", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
+    "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
+];
+
+/// `Err` when the tags of `html` open more than [`MAX_DEPTH`] levels at once (counted from the tags as
+/// written: unclosed elements count as still open, so this errs towards refusing).
+pub fn check_depth(html: &str) -> Result<(), String> {
+    let mut depth: usize = 0;
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if rest.starts_with("!--") {
+            rest = rest.find("-->").map_or("", |end| &rest[end + 3..]);
+            continue;
+        }
+        let closing = rest.starts_with('/');
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() || NOT_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err(format!(
+                    "HTML nested deeper than {MAX_DEPTH} levels: not converted"
+                ));
+            }
+        }
     }
+    Ok(())
 }
 
 /// `## Text {#id}` when the heading has an id, so its anchor survives into the passage link.
@@ -108,7 +157,7 @@ mod tests {
 <pre><code class="language-rust">fn main() {
     println!("hot");
 }</code></pre><script>alert(1)</script>"#;
-        let c = to_markdown(html);
+        let c = to_markdown(html).expect("converts");
         assert!(
             c.markdown.starts_with("## The *mix* {#the-mix}"),
             "{}",
@@ -136,7 +185,27 @@ mod tests {
 
     #[test]
     fn a_heading_id_that_could_break_the_attribute_is_left_out() {
-        let c = to_markdown(r#"<h3 id="a} b">Tides</h3>"#);
+        let c = to_markdown(r#"<h3 id="a} b">Tides</h3>"#).expect("converts");
         assert_eq!(c.markdown, "### Tides");
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_before_it_can_overflow_the_stack() {
+        let deep = format!(
+            "{}text{}",
+            "<div>".repeat(100_000),
+            "</div>".repeat(100_000)
+        );
+        assert_eq!(
+            to_markdown(&deep).expect_err("refused"),
+            format!("HTML nested deeper than {MAX_DEPTH} levels: not converted")
+        );
+        // Deep but within the limit converts; so do thousands of unclosed paragraphs and list items.
+        let ok = format!("{}text{}", "<div>".repeat(200), "</div>".repeat(200));
+        assert_eq!(to_markdown(&ok).expect("converts").markdown, "text");
+        let paragraphs = "<p>a<li>b".repeat(5_000);
+        assert!(to_markdown(&paragraphs).is_ok());
+        // Siblings do not add up: a long post of many sections is not deep.
+        assert!(check_depth(&"<section><div>x</div></section>".repeat(10_000)).is_ok());
     }
 }

@@ -77,6 +77,10 @@ pub fn import(
 ) -> Result<Report, ImportError> {
     let fetcher = Fetcher::new(opts.politeness.clone());
     let source = Source::parse(source);
+    if let Source::Url(url) = &source {
+        // A blog given by its address is read from that host only (its sitemap and feed links too).
+        fetcher.limit_to_host_of(url);
+    }
     let mut via = None;
     let mut base = None;
     let mut site = post::SiteInfo::default();
@@ -157,8 +161,15 @@ pub fn import(
                     items
                 }
                 Format::Sitemap => {
-                    let pages = sitemap::list_pages(&doc, &fetcher)?;
-                    sitemap::crawl(pages, &opts.filter, &fetcher, progress)
+                    let (pages, failed) = sitemap::list_pages(&doc, &fetcher)?;
+                    let mut items: Vec<Item> = failed
+                        .into_iter()
+                        .map(|(what, why)| {
+                            Item::skipped(what, format!("a sitemap that could not be read: {why}"))
+                        })
+                        .collect();
+                    items.extend(sitemap::crawl(pages, &opts.filter, &fetcher, progress));
+                    items
                 }
                 _ => {
                     format = Format::Feed;
@@ -201,6 +212,13 @@ pub fn import(
             .iter()
             .map(|u| (u.clone(), "the same URL twice in the source".to_string())),
     );
+    skipped.extend(written.edited.iter().map(|p| {
+        (
+            p.display().to_string(),
+            "edited by hand since the last import: kept as it is (delete it to import it again)"
+                .to_string(),
+        )
+    }));
     Ok(Report {
         format,
         via,
@@ -217,12 +235,6 @@ pub fn import(
 /// A blog page given as the source: the feed it advertises, else the site's `/sitemap.xml`.
 fn follow_page(page: &Doc, fetcher: &Fetcher) -> Result<(Doc, Format), ImportError> {
     let page_url = page.url.clone().unwrap_or_else(|| page.place.clone());
-    let no_way = || {
-        ImportError::new(
-            &page.place,
-            "an HTML page with no feed link (<link rel=\"alternate\" type=\"application/rss+xml\">) and no /sitemap.xml",
-        )
-    };
     let mut candidates = Vec::new();
     if let Some(feed) = detect::discover_feed(&page.text, &page_url) {
         candidates.push((feed, Format::Feed));
@@ -233,19 +245,34 @@ fn follow_page(page: &Doc, fetcher: &Fetcher) -> Result<(Doc, Format), ImportErr
     {
         candidates.push((sitemap.to_string(), Format::Sitemap));
     }
+    let mut tried = Vec::new();
     for (url, format) in candidates {
-        if let Ok(fetched) = fetcher.get(&url) {
-            return Ok((
-                Doc {
-                    place: url,
-                    url: Some(fetched.url),
-                    text: fetched.body,
-                },
-                format,
-            ));
+        match fetcher.get(&url) {
+            Ok(fetched) => {
+                return Ok((
+                    Doc {
+                        place: url,
+                        url: Some(fetched.url),
+                        text: fetched.body,
+                    },
+                    format,
+                ));
+            }
+            Err(e) => tried.push(e.to_string()),
         }
     }
-    Err(no_way())
+    let found = if tried.len() == 1 {
+        "no feed link (<link rel=\"alternate\">); "
+    } else {
+        ""
+    };
+    Err(ImportError::new(
+        &page.place,
+        format!(
+            "an HTML page whose feed or sitemap could not be read: {found}{}",
+            tried.join("; ")
+        ),
+    ))
 }
 
 /// The base URL for exports without one: `--base-url`, else `base_url` in `content/site.toml`.
@@ -272,7 +299,8 @@ fn base_url(opts: &Options, platform: &str) -> Result<(String, String), ImportEr
     }
 }
 
-fn checked_base(raw: &str, place: &str) -> Result<String, ImportError> {
+/// `raw` as a base URL (http or https with a host), without a trailing slash; `place` names the option.
+pub fn checked_base(raw: &str, place: &str) -> Result<String, ImportError> {
     match url::Url::parse(raw) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
             Ok(raw.trim_end_matches('/').to_string())

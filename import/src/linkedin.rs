@@ -55,7 +55,11 @@ pub fn import_shares(file: &Path, content_dir: &Path) -> Result<SocialCopy, Impo
         .map_err(|e| ImportError::new(dir.display().to_string(), format!("cannot create: {e}")))?;
     let changed = std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice());
     if changed {
-        std::fs::write(&path, &bytes)
+        // A newer export replaces the older one whole (it holds every post so far); written beside it
+        // and renamed, so a failed write never leaves half a file.
+        let tmp = dir.join("Shares.csv.tmp");
+        std::fs::write(&tmp, &bytes)
+            .and_then(|_| std::fs::rename(&tmp, &path))
             .map_err(|e| ImportError::new(&target, format!("cannot write: {e}")))?;
     }
     Ok(SocialCopy {

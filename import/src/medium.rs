@@ -81,7 +81,10 @@ fn story(path: &Path) -> Item {
     body.select(".graf--title").remove();
     let subtitle = clean_title(&doc.select("section[data-field=\"subtitle\"]").text());
     body.select(".graf--subtitle").remove();
-    let converted = to_markdown(&body.inner_html());
+    let converted = match to_markdown(&body.inner_html()) {
+        Ok(c) => c,
+        Err(why) => return Item::skipped(url, why),
+    };
     if converted.markdown.trim().is_empty() || title.is_empty() {
         return Item::skipped(url, "no text or no title");
     }

@@ -17,6 +17,7 @@ pub struct Article {
 
 /// The article on `html` (fetched from `url`), or why there is none.
 pub fn article(html: &str, url: &str) -> Result<Article, String> {
+    crate::html::check_depth(html)?;
     let mut reader =
         dom_smoothie::Readability::new(html, Some(url), None).map_err(|e| e.to_string())?;
     let found = reader

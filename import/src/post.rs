@@ -80,8 +80,47 @@ impl ImportedPost {
         };
         // Serialising plain strings, a bool and a list of strings to TOML cannot fail.
         let toml = toml::to_string(&front).unwrap_or_default();
-        format!("+++\n{toml}+++\n\n{}\n", self.markdown.trim())
+        let text = format!("+++\n{toml}+++\n\n{}\n", self.markdown.trim());
+        with_crc(&text)
     }
+}
+
+/// The line recording the checksum of the file as written, so a rerun can tell a file edited by hand.
+fn crc_line(crc: u32) -> String {
+    format!("import_crc = \"{crc:08x}\"\n")
+}
+
+/// `text` with its checksum line added as the front matter's last line.
+fn with_crc(text: &str) -> String {
+    let crc = crc32fast::hash(text.as_bytes());
+    match text[4..].find("+++\n") {
+        Some(end) => format!("{}{}{}", &text[..4 + end], crc_line(crc), &text[4 + end..]),
+        None => text.to_string(),
+    }
+}
+
+/// Whether a file `twin import` wrote is as it wrote it (its checksum line matches the rest). A byte-order
+/// mark and CRLF line ends (a Windows checkout) do not count as edits.
+pub fn untouched(file_text: &str) -> bool {
+    let text = normalised(file_text);
+    let Some(line) = text.lines().find(|l| l.starts_with("import_crc = \"")) else {
+        return false;
+    };
+    let Some(crc) = line
+        .trim_start_matches("import_crc = \"")
+        .trim_end_matches('"')
+        .get(..8)
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+    else {
+        return false;
+    };
+    let without = text.replacen(&format!("{line}\n"), "", 1);
+    crc32fast::hash(without.as_bytes()) == crc
+}
+
+/// A file's text without a byte-order mark and with `\n` line ends.
+pub fn normalised(text: &str) -> String {
+    text.trim_start_matches('\u{feff}').replace("\r\n", "\n")
 }
 
 /// A slug from a post URL's last path segment (`/2024/07/hot-composting/` → `hot-composting`), else
@@ -142,7 +181,12 @@ pub fn shorten(text: &str, max: usize) -> String {
 
 /// Text on one line: runs of whitespace (newlines included) become one space.
 pub fn clean_title(raw: &str) -> String {
-    raw.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Control characters (a terminal escape in a hostile title) are dropped.
+    raw.split_whitespace()
+        .map(|w| w.chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -209,5 +253,12 @@ mod tests {
         assert_eq!(parsed["tags"][0].as_str(), Some("a\"b"));
         assert_eq!(parsed["summary"].as_str(), Some("two +++ lines"));
         assert!(text.ends_with("Body.\n"));
+        assert!(untouched(&text), "{text}");
+        assert!(
+            untouched(&format!("\u{feff}{}", text.replace('\n', "\r\n"))),
+            "a BOM and CRLF are not edits"
+        );
+        assert!(!untouched(&text.replace("Body.", "Body, edited.")));
+        assert_eq!(clean_title("a\u{1b}[31mred\u{7}\ttitle"), "a[31mred title");
     }
 }

@@ -50,8 +50,21 @@ pub fn write_if_absent(
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_default();
-    let title = info.title.clone().unwrap_or(host);
-    let author = info.author.as_deref().unwrap_or(UNKNOWN_AUTHOR);
+    // The source's words go into the system prompt (the author's name): one short line of text.
+    let short = |s: &str| {
+        crate::post::clean_title(s)
+            .chars()
+            .take(80)
+            .collect::<String>()
+    };
+    let title = info
+        .title
+        .as_deref()
+        .map(short)
+        .filter(|t| !t.is_empty())
+        .unwrap_or(host);
+    let author = info.author.as_deref().map(short).filter(|a| !a.is_empty());
+    let author = author.as_deref().unwrap_or(UNKNOWN_AUTHOR);
     let body = toml::to_string(&SiteToml {
         author,
         title: &title,

@@ -32,75 +32,99 @@ pub struct Filter {
     pub limit: Option<usize>,
 }
 
-/// The pages listed by the sitemap in `doc` (following sitemap indexes).
-pub fn list_pages(doc: &Doc, fetcher: &Fetcher) -> Result<Vec<Listed>, ImportError> {
-    let mut out = Vec::new();
-    collect(doc, fetcher, 0, &mut out)?;
-    if out.is_empty() {
+/// The most sitemaps read (an index and its children).
+const MAX_SITEMAPS: usize = 1_000;
+
+/// The pages listed by the sitemap in `doc` (following sitemap indexes, each sitemap read once), and
+/// (child sitemap, why) for the ones that could not be read.
+pub fn list_pages(doc: &Doc, fetcher: &Fetcher) -> Result<(Vec<Listed>, Vec<Failed>), ImportError> {
+    let mut walk = Walk::default();
+    walk.seen
+        .insert(doc.url.clone().unwrap_or_else(|| doc.place.clone()));
+    walk.collect(doc, fetcher, 0)?;
+    if walk.pages.is_empty() {
         return Err(ImportError::new(&doc.place, "the sitemap lists no pages"));
     }
-    Ok(out)
+    Ok((walk.pages, walk.failed))
 }
 
-fn collect(
-    doc: &Doc,
-    fetcher: &Fetcher,
-    depth: usize,
-    out: &mut Vec<Listed>,
-) -> Result<(), ImportError> {
-    let xml = roxmltree::Document::parse(doc.text.trim_start_matches('\u{feff}').trim_start())
-        .map_err(|e| {
-            ImportError::at_line(&doc.place, e.pos().row as usize, format!("broken XML: {e}"))
+/// A child sitemap that could not be read, and why.
+pub type Failed = (String, String);
+
+#[derive(Default)]
+struct Walk {
+    pages: Vec<Listed>,
+    failed: Vec<Failed>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Walk {
+    fn collect(&mut self, doc: &Doc, fetcher: &Fetcher, depth: usize) -> Result<(), ImportError> {
+        let text = doc.text.trim_start_matches('\u{feff}');
+        let trimmed = text.trim_start();
+        let xml = roxmltree::Document::parse(trimmed).map_err(|e| {
+            let line =
+                e.pos().row as usize + crate::error::line_of(text, text.len() - trimmed.len()) - 1;
+            ImportError::at_line(&doc.place, line, format!("broken XML: {e}"))
         })?;
-    let root = xml.root_element();
-    let loc = |n: roxmltree::Node| {
-        n.children()
-            .find(|c| {
-                c.has_tag_name(("http://www.sitemaps.org/schemas/sitemap/0.9", "loc"))
-                    || c.tag_name().name() == "loc"
-            })
-            .and_then(|c| c.text())
-            .map(|t| t.trim().to_string())
-    };
-    match root.tag_name().name() {
-        "urlset" => {
-            for url in root.children().filter(|n| n.tag_name().name() == "url") {
-                if out.len() >= MAX_URLS {
-                    break;
+        let root = xml.root_element();
+        let loc = |n: roxmltree::Node| {
+            n.children()
+                .find(|c| c.tag_name().name() == "loc")
+                .and_then(|c| c.text())
+                .map(|t| t.trim().to_string())
+        };
+        match root.tag_name().name() {
+            "urlset" => {
+                for url in root.children().filter(|n| n.tag_name().name() == "url") {
+                    if self.pages.len() >= MAX_URLS {
+                        break;
+                    }
+                    if let Some(page) = loc(url) {
+                        let lastmod = url
+                            .children()
+                            .find(|c| c.tag_name().name() == "lastmod")
+                            .and_then(|c| c.text())
+                            .and_then(normalise_date);
+                        self.pages.push(Listed { url: page, lastmod });
+                    }
                 }
-                if let Some(page) = loc(url) {
-                    let lastmod = url
-                        .children()
-                        .find(|c| c.tag_name().name() == "lastmod")
-                        .and_then(|c| c.text())
-                        .and_then(normalise_date);
-                    out.push(Listed { url: page, lastmod });
-                }
+                Ok(())
             }
-            Ok(())
-        }
-        "sitemapindex" if depth < MAX_DEPTH => {
-            for child in root.children().filter(|n| n.tag_name().name() == "sitemap") {
-                if let Some(next) = loc(child) {
-                    let fetched = fetcher.get(&next)?;
-                    let sub = Doc {
-                        place: next,
-                        url: Some(fetched.url),
-                        text: fetched.body,
-                    };
-                    collect(&sub, fetcher, depth + 1, out)?;
+            "sitemapindex" if depth < MAX_DEPTH => {
+                for child in root.children().filter(|n| n.tag_name().name() == "sitemap") {
+                    if self.pages.len() >= MAX_URLS || self.seen.len() >= MAX_SITEMAPS {
+                        break;
+                    }
+                    let Some(next) = loc(child) else { continue };
+                    if !self.seen.insert(next.clone()) {
+                        continue;
+                    }
+                    match fetcher.get(&next) {
+                        Ok(fetched) => {
+                            let sub = Doc {
+                                place: next.clone(),
+                                url: Some(fetched.url),
+                                text: fetched.body,
+                            };
+                            if let Err(e) = self.collect(&sub, fetcher, depth + 1) {
+                                self.failed.push((next, e.to_string()));
+                            }
+                        }
+                        Err(e) => self.failed.push((next, e.message)),
+                    }
                 }
+                Ok(())
             }
-            Ok(())
+            "sitemapindex" => Err(ImportError::new(
+                &doc.place,
+                format!("sitemap indexes nested deeper than {MAX_DEPTH}"),
+            )),
+            other => Err(ImportError::new(
+                &doc.place,
+                format!("not a sitemap: the root is <{other}>, not <urlset> or <sitemapindex>"),
+            )),
         }
-        "sitemapindex" => Err(ImportError::new(
-            &doc.place,
-            format!("sitemap indexes nested deeper than {MAX_DEPTH}"),
-        )),
-        other => Err(ImportError::new(
-            &doc.place,
-            format!("not a sitemap: the root is <{other}>, not <urlset> or <sitemapindex>"),
-        )),
     }
 }
 
@@ -156,13 +180,23 @@ fn page_item(page: &Listed, fetcher: &Fetcher) -> Item {
         Ok(found) => found,
         Err(why) => return Item::skipped(page.url.clone(), why),
     };
+    let mut notes = Vec::new();
+    if published.is_none() && page.lastmod.is_some() {
+        notes.push(
+            "dated by the sitemap's lastmod (when the page last changed; the page states no date)"
+                .to_string(),
+        );
+    }
     let Some(date) = published.or_else(|| page.lastmod.clone()) else {
         return Item::skipped(
             page.url.clone(),
             "no date (no published time on the page, no lastmod in the sitemap)",
         );
     };
-    let converted = to_markdown(&html);
+    let converted = match to_markdown(&html) {
+        Ok(c) => c,
+        Err(why) => return Item::skipped(page.url.clone(), why),
+    };
     if converted.markdown.trim().is_empty() || title.is_empty() {
         return Item::skipped(page.url.clone(), "no text or no title");
     }
@@ -175,6 +209,6 @@ fn page_item(page: &Listed, fetcher: &Fetcher) -> Item {
         summary: None,
         markdown: converted.markdown,
         dropped_media: converted.dropped_media,
-        notes: vec![],
+        notes,
     })
 }

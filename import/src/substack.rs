@@ -43,6 +43,24 @@ pub fn read_substack(dir: &Path, base_url: &str) -> Result<Vec<Item>, ImportErro
         })?;
         let get = |name: &str| col.get(name).and_then(|i| row.get(*i)).unwrap_or("").trim();
         let id = get("post_id");
+        // `<digits>.<slug>`: anything else (a path like `../x`) would read a file outside the export.
+        let safe = id
+            .split_once('.')
+            .map_or(id, |(n, _)| n)
+            .chars()
+            .all(|c| c.is_ascii_digit())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_')
+            && !id.contains("..");
+        if !safe {
+            let line = row.position().map_or(0, |p| p.line());
+            items.push(Item::skipped(
+                format!("{place}:{line}"),
+                format!("post_id `{id}` is not a Substack id"),
+            ));
+            continue;
+        }
         let slug = id.split_once('.').map_or(id, |(_, s)| s);
         let slug = slug::slugify(slug);
         let url = format!("{base}/p/{slug}");
@@ -73,7 +91,13 @@ pub fn read_substack(dir: &Path, base_url: &str) -> Result<Vec<Item>, ImportErro
             items.push(Item::skipped(url, format!("no {}", html_path.display())));
             continue;
         };
-        let converted = to_markdown(&html);
+        let converted = match to_markdown(&html) {
+            Ok(c) => c,
+            Err(why) => {
+                items.push(Item::skipped(url, why));
+                continue;
+            }
+        };
         if converted.markdown.trim().is_empty() || title.is_empty() {
             items.push(Item::skipped(url, "no text or no title"));
             continue;

@@ -120,7 +120,10 @@ fn item(node: &Node) -> Item {
         .and_then(|c| c.text())
         .unwrap_or("");
     let (html, embeds) = strip_shortcodes(html);
-    let converted = to_markdown(&autop(&html));
+    let converted = match to_markdown(&autop(&html)) {
+        Ok(c) => c,
+        Err(why) => return Item::skipped(url, why),
+    };
     if converted.markdown.trim().is_empty() {
         return Item::skipped(url, "no text");
     }

@@ -1,6 +1,8 @@
 //! Writes imported posts into `<content>/posts/` so reruns are idempotent: a post is known by its URL,
-//! the same input gives the same bytes, a changed post updates its file in place, and a file `twin
-//! import` did not write is never overwritten.
+//! the same input gives the same bytes, a changed post updates its file in place, an imported file
+//! edited by hand since is kept, and a file `twin import` did not write is never overwritten (new
+//! files are created only where nothing exists, and slugs any post already uses, in any case, are
+//! avoided).
 
 use crate::error::ImportError;
 use crate::post::ImportedPost;
@@ -16,6 +18,8 @@ pub struct Written {
     pub unchanged: Vec<PathBuf>,
     /// Posts left out because an earlier one in the same import had the same URL.
     pub duplicates: Vec<String>,
+    /// Imported files edited by hand since: kept as they are, the source's version not written.
+    pub edited: Vec<PathBuf>,
 }
 
 /// Writes `posts` under `posts_dir` (created if missing).
@@ -24,7 +28,18 @@ pub fn write_posts(posts_dir: &Path, mut posts: Vec<ImportedPost>) -> Result<Wri
     fs::create_dir_all(posts_dir)
         .map_err(|e| ImportError::new(&place, format!("cannot create it: {e}")))?;
     let existing = scan(posts_dir)?;
-    let mut taken: HashSet<String> = existing.stems.clone();
+    // Every slug a post already has, as `twin index` reads them (front matter `slug`, nested folders,
+    // the about page), and every file name, compared without case.
+    let mut taken: HashSet<String> = existing.stems.iter().map(|s| s.to_lowercase()).collect();
+    if let Some(content_dir) = posts_dir.parent() {
+        taken.extend(
+            twin_index::ingest::read_content(content_dir)
+                .passages
+                .iter()
+                .map(|p| p.slug.to_lowercase()),
+        );
+    }
+    taken.insert("about".into());
     let mut seen_urls = HashSet::new();
     let mut out = Written::default();
     // Oldest first, then by URL: slug clashes resolve the same way on every run.
@@ -50,21 +65,31 @@ pub fn write_posts(posts_dir: &Path, mut posts: Vec<ImportedPost>) -> Result<Wri
                 posts_dir.join(format!("{}.md", post.slug))
             }
         };
-        taken.insert(post.slug.clone());
+        taken.insert(post.slug.to_lowercase());
         let text = post.render();
         let name = path.display().to_string();
-        match fs::read_to_string(&path) {
-            Ok(old) if old == text => out.unchanged.push(path),
-            Ok(_) => {
-                write_atomically(&path, &text)
-                    .map_err(|e| ImportError::new(&name, format!("cannot write: {e}")))?;
+        let cannot = |e: std::io::Error| ImportError::new(&name, format!("cannot write: {e}"));
+        if existing.by_url.contains_key(&post.url) {
+            let old = fs::read_to_string(&path)
+                .map(|t| crate::post::normalised(&t))
+                .unwrap_or_default();
+            if old == text {
+                out.unchanged.push(path);
+            } else if !crate::post::untouched(&old) {
+                out.edited.push(path);
+            } else {
+                write_atomically(&path, &text).map_err(cannot)?;
                 out.updated.push(path);
             }
-            Err(_) => {
-                write_atomically(&path, &text)
-                    .map_err(|e| ImportError::new(&name, format!("cannot write: {e}")))?;
-                out.created.push(path);
-            }
+        } else {
+            // Only where nothing exists: never over a file twin import did not write.
+            let mut file = fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .map_err(cannot)?;
+            std::io::Write::write_all(&mut file, text.as_bytes()).map_err(cannot)?;
+            out.created.push(path);
         }
     }
     Ok(out)
@@ -72,11 +97,11 @@ pub fn write_posts(posts_dir: &Path, mut posts: Vec<ImportedPost>) -> Result<Wri
 
 /// The post's slug, or the slug with a short hash of its URL when another post has it.
 fn free_slug(post: &ImportedPost, taken: &HashSet<String>) -> Option<String> {
-    if !taken.contains(&post.slug) {
+    if !taken.contains(&post.slug.to_lowercase()) {
         return Some(post.slug.clone());
     }
     let hashed = format!("{}-{:08x}", post.slug, crc32fast::hash(post.url.as_bytes()));
-    (!taken.contains(&hashed)).then_some(hashed)
+    (!taken.contains(&hashed.to_lowercase())).then_some(hashed)
 }
 
 struct Existing {
@@ -121,6 +146,7 @@ fn scan(dir: &Path) -> Result<Existing, ImportError> {
 
 /// The URL and slug of a file `twin import` wrote (`imported = true` in its TOML front matter).
 fn imported_front(text: &str) -> Option<(String, String)> {
+    let text = crate::post::normalised(text);
     let rest = text.strip_prefix("+++\n")?;
     let end = rest.find("\n+++\n")?;
     let front: toml::Table = toml::from_str(&rest[..end + 1]).ok()?;
@@ -206,5 +232,79 @@ mod tests {
         .expect("write");
         assert_eq!(w.created.len(), 2);
         assert_eq!(w.duplicates, vec!["https://b.example/y/".to_string()]);
+    }
+
+    #[test]
+    fn an_imported_file_edited_by_hand_is_kept() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let posts = dir.path().join("posts");
+        write_posts(&posts, vec![post("https://a.example/x/", "x", "one")]).expect("write");
+        let file = posts.join("x.md");
+        let edited = fs::read_to_string(&file)
+            .expect("read")
+            .replace("one", "one, corrected by hand");
+        fs::write(&file, &edited).expect("edit");
+        let w = write_posts(&posts, vec![post("https://a.example/x/", "x", "two")]).expect("write");
+        assert_eq!(
+            (w.edited.clone(), w.updated.len(), w.created.len()),
+            (vec![file.clone()], 0, 0)
+        );
+        assert_eq!(fs::read_to_string(&file).expect("read"), edited);
+        // A Windows checkout (CRLF, BOM) of an untouched file is still known and updated in place.
+        let other = posts.join("y.md");
+        write_posts(&posts, vec![post("https://a.example/y/", "y", "one")]).expect("write");
+        let crlf = format!(
+            "\u{feff}{}",
+            fs::read_to_string(&other)
+                .expect("read")
+                .replace('\n', "\r\n")
+        );
+        fs::write(&other, crlf).expect("crlf");
+        let w = write_posts(&posts, vec![post("https://a.example/y/", "y", "two")]).expect("write");
+        assert_eq!((w.updated.clone(), w.created.len()), (vec![other], 0));
+    }
+
+    #[test]
+    fn slugs_other_posts_use_are_avoided_in_any_case_and_folder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let posts = dir.path().join("posts");
+        fs::create_dir_all(posts.join("2023")).expect("mkdir");
+        fs::write(
+            posts.join("2023/tides.md"),
+            "---\ntitle: Mine\ndate: 2023-01-01\n---\nMine.\n",
+        )
+        .expect("write");
+        fs::write(
+            posts.join("Swifts.md"),
+            "---\ntitle: Mine\ndate: 2023-01-01\n---\nMine.\n",
+        )
+        .expect("write");
+        let w = write_posts(
+            &posts,
+            vec![
+                post("https://a.example/tides/", "tides", "1"),
+                post("https://a.example/swifts/", "swifts", "2"),
+                post("https://a.example/about/", "about", "3"),
+            ],
+        )
+        .expect("write");
+        let names: Vec<String> = w
+            .created
+            .iter()
+            .map(|p| {
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            })
+            .collect();
+        assert_eq!(names.len(), 3);
+        assert!(
+            names.iter().all(|n| n.contains('-') && n.ends_with(".md")),
+            "{names:?}"
+        );
+        assert_eq!(
+            fs::read_to_string(posts.join("Swifts.md")).expect("read"),
+            "---\ntitle: Mine\ndate: 2023-01-01\n---\nMine.\n"
+        );
     }
 }

@@ -32,9 +32,15 @@ fn a_sitemap_index_is_crawled_politely() {
                 .unwrap_or_default()
         })
         .collect();
+    assert_eq!(created.len(), 3, "{report:?}");
+    // `about` is the about page's slug in twin index: the crawled /about.html gets another.
+    assert!(
+        created[0].starts_with("about-") && created[0].ends_with(".md"),
+        "{created:?}"
+    );
     assert_eq!(
-        created,
-        vec!["about.md", "smoking-fish.md", "tide-tables.md"],
+        created[1..],
+        ["smoking-fish.md", "tide-tables.md"],
         "{report:?}"
     );
     let tides = post_file(dir.path(), "tide-tables");
@@ -141,13 +147,93 @@ fn a_blog_home_page_leads_to_its_feed() {
 }
 
 #[test]
-fn a_page_with_neither_feed_nor_sitemap_is_a_clear_error() {
+fn a_page_leads_to_the_sitemap_and_a_page_with_neither_is_a_clear_error() {
     let site = site();
     let dir = content_dir();
-    let url = format!("{}/posts/nav-only.html", site.url);
     // nav-only.html has no feed link, but the site has a sitemap: that is used.
-    let report = run(&url, &options(dir.path())).expect("import");
+    let report = run(
+        &format!("{}/posts/nav-only.html", site.url),
+        &options(dir.path()),
+    )
+    .expect("import");
     assert_eq!(report.format, Format::Sitemap);
+    // A site with neither: served from the posts folder, so /sitemap.xml is a 404.
+    let bare = StaticSite::start(
+        std::path::Path::new(&fixture("site/posts")),
+        "http://127.0.0.1:8787",
+        0,
+    )
+    .expect("a site");
+    let err =
+        run(&format!("{}/nav-only.html", bare.url), &options(dir.path())).expect_err("neither");
+    let text = err.to_string();
+    assert!(
+        text.contains("no feed link") && text.contains("/sitemap.xml: HTTP 404"),
+        "{text}"
+    );
     let err = run(&format!("{}/nowhere.xml", site.url), &options(dir.path())).expect_err("404");
     assert!(err.to_string().ends_with("HTTP 404"), "{err}");
+}
+
+#[test]
+fn a_feed_page_robots_txt_disallows_is_not_fetched() {
+    let site = site();
+    let dir = content_dir();
+    let report = run(
+        &format!("{}/feed/blocked.xml", site.url),
+        &options(dir.path()),
+    )
+    .expect("import");
+    assert_eq!(report.written.created.len(), 1, "{report:?}");
+    assert_eq!(
+        skip_reason(&report, "/private/feed-page2.xml"),
+        "the next feed page is not fetched: robots.txt disallows it"
+    );
+    let all: String = std::fs::read_dir(dir.path().join("posts"))
+        .expect("posts")
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).expect("read"))
+        .collect();
+    assert!(!all.contains("PRIVATE-MARKER"));
+}
+
+#[test]
+fn a_site_without_robots_txt_may_be_fetched() {
+    // The Medium fixture folder has no robots.txt: the server answers 404 for it.
+    let bare = StaticSite::start(
+        std::path::Path::new(&fixture("medium")),
+        "http://127.0.0.1:8787",
+        0,
+    )
+    .expect("a site");
+    let fetcher = twin_import::fetch::Fetcher::new(options(std::path::Path::new(".")).politeness);
+    assert!(fetcher.allowed(&format!("{}/posts/anything.html", bare.url)));
+    // And one whose robots.txt disallows a path: refused there, allowed elsewhere.
+    let site = site();
+    assert!(!fetcher.allowed(&format!("{}/private/secret.html", site.url)));
+    assert!(fetcher.allowed(&format!("{}/posts/tide-tables.html", site.url)));
+}
+
+#[test]
+fn sitemaps_on_other_hosts_and_loops_are_not_followed() {
+    // An index naming a child on another host, itself, and the same child twice.
+    let site = site();
+    let dir = content_dir();
+    let report = run(
+        &format!("{}/sitemap-elsewhere.xml", site.url),
+        &options(dir.path()),
+    )
+    .expect("import");
+    assert_eq!(
+        report.written.created.len(),
+        3,
+        "each page once: {report:?}"
+    );
+    let why = skip_reason(&report, "elsewhere.invalid");
+    assert!(why.contains("on another host than the blog"), "{why}");
+    assert!(
+        !report.skipped.iter().any(|(_, why)| why.contains("twice")),
+        "{:?}",
+        report.skipped
+    );
 }

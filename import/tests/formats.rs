@@ -256,6 +256,12 @@ fn a_substack_export_folder() {
     );
     assert_eq!(skip_reason(&report, "next-week"), "not published (a draft)");
     assert_eq!(skip_reason(&report, "/p/chat"), "a thread, not a post");
+    // A post_id that is a path (here, to a Medium fixture outside the export) is never read.
+    let why = skip_reason(&report, "posts.csv:7");
+    assert!(
+        why.starts_with("post_id `../medium/posts/") && why.ends_with("is not a Substack id"),
+        "{why}"
+    );
     read_back(dir.path());
 }
 
@@ -398,4 +404,13 @@ fn a_first_import_writes_site_toml_from_the_source_and_keeps_an_existing_one() {
         std::fs::read_to_string(kept.path().join("site.toml")).expect("read"),
         before
     );
+}
+
+#[test]
+fn an_rss_0_91_feed_with_a_doctype_is_read() {
+    let dir = content_dir();
+    // The item has a summary only and its page cannot be read (nothing listens on port 9): the summary.
+    let report = run(&fixture("feeds/rss091.xml"), &options(dir.path())).expect("import");
+    assert_eq!(report.written.created.len(), 1, "{report:?}");
+    assert!(post_file(dir.path(), "wick").contains("take the corners off"));
 }

@@ -67,9 +67,14 @@ pub fn init(opts: &InitOptions) -> Result<InitReport, ImportError> {
             .map(|p| p.url.as_str())
             .filter(|u| !u.starts_with("http://localhost"))
             .collect();
+        let home = opts
+            .base_url
+            .as_deref()
+            .map(|b| crate::checked_base(b, "--base-url"))
+            .transpose()?;
         let info = SiteInfo {
             title: opts.title.clone(),
-            home: opts.base_url.clone(),
+            home,
             author: opts.author.clone(),
         };
         match site_toml::write_if_absent(dir, &info, &urls)? {
@@ -120,21 +125,33 @@ pub fn init(opts: &InitOptions) -> Result<InitReport, ImportError> {
         .collect();
     let files = [
         (
-            dir.join("persona.md"),
+            "persona.md",
             persona::render(&content.site.author, &stats, &content.passages),
         ),
-        (dir.join("probes.toml"), probes::render(&suggested)),
+        ("probes.toml", probes::render(&suggested)),
         (
-            dir.join("eval/answerable.toml"),
+            "eval/answerable.toml",
             eval_sets::answerable(&content.passages, &stats),
         ),
-        (
-            dir.join("eval/unanswerable.toml"),
-            eval_sets::unanswerable(&stats),
-        ),
-        (dir.join("eval/voice.toml"), eval_sets::voice()),
+        ("eval/unanswerable.toml", eval_sets::unanswerable(&stats)),
+        ("eval/voice.toml", eval_sets::voice()),
     ];
-    for (path, text) in files {
+    // Checked before anything is written: the new files in a scratch folder, read as `twin index
+    // --check` reads them.
+    let scratch = tempfile_dir(dir)?;
+    for (rel, text) in &files {
+        write(&scratch.join(rel), text)?;
+    }
+    let problems = twin_index::ingest::check_probes_and_eval(&scratch, &content.passages);
+    let _ = std::fs::remove_dir_all(&scratch);
+    if let Some(first) = problems.first() {
+        return Err(ImportError::new(
+            first.to_string(),
+            "the scaffolded files would not pass `twin index --check`: nothing written",
+        ));
+    }
+    for (rel, text) in files {
+        let path = dir.join(rel);
         if path.exists() && !opts.force {
             report.kept.push(path);
             continue;
@@ -142,14 +159,17 @@ pub fn init(opts: &InitOptions) -> Result<InitReport, ImportError> {
         write(&path, &text)?;
         report.written.push(path);
     }
-    let problems = twin_index::ingest::check_probes_and_eval(dir, &content.passages);
-    if let Some(first) = problems.first() {
-        return Err(ImportError::new(
-            first.to_string(),
-            "the scaffolded files do not pass `twin index --check`",
-        ));
-    }
     Ok(report)
+}
+
+/// A fresh scratch folder beside the content (same file system), removed by the caller.
+fn tempfile_dir(dir: &Path) -> Result<PathBuf, ImportError> {
+    let scratch = dir.join(format!(".twin-init-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(scratch.join("eval")).map_err(|e| {
+        ImportError::new(scratch.display().to_string(), format!("cannot create: {e}"))
+    })?;
+    Ok(scratch)
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ImportError> {

@@ -24,7 +24,7 @@ pub fn render(author: &str, stats: &Stats, passages: &[Passage]) -> String {
         .collect();
     let dates: Vec<&str> = passages
         .iter()
-        .filter(|p| !p.date.is_empty())
+        .filter(|p| p.kind == Kind::Post && !p.date.is_empty())
         .map(|p| p.date.as_str())
         .collect();
     let (first, last) = (

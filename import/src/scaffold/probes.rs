@@ -39,16 +39,19 @@ fn capitalised(word: &str) -> String {
 pub fn knowledge(stats: &Stats, passages: &[Passage]) -> Option<Suggested> {
     let (stem, term) = stats.topics().into_iter().next()?;
     let form = term.form();
-    let slugs: Vec<String> = if term.title_docs.is_empty() {
-        &term.heading_docs
+    // Posts naming it in a title or heading, else any that use it (never none: it is in two or more).
+    let named: Vec<String> = term
+        .title_docs
+        .union(&term.heading_docs)
+        .filter(|s| term.docs.contains(*s))
+        .take(5)
+        .cloned()
+        .collect();
+    let slugs = if named.is_empty() {
+        term.docs.iter().take(5).cloned().collect()
     } else {
-        &term.title_docs
-    }
-    .iter()
-    .filter(|s| term.docs.contains(*s))
-    .take(5)
-    .cloned()
-    .collect();
+        named
+    };
     let fact = passages
         .iter()
         .filter(|p| slugs.contains(&p.slug))
@@ -71,7 +74,7 @@ pub fn knowledge(stats: &Stats, passages: &[Passage]) -> Option<Suggested> {
             term.docs.len(),
             stats.docs,
             term.count,
-            term.title_docs.len() + term.heading_docs.len()
+            term.title_docs.union(&term.heading_docs).count()
         ),
     })
 }
