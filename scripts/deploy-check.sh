@@ -10,8 +10,8 @@ out=build/deploy
 mkdir -p build
 rm -rf "$out"
 # The persona becomes the system prompt: a starter template from `twin init` is not deployed.
-if grep -q 'STARTER written by `twin init`' content/persona.md; then
-  echo "deploy-check: content/persona.md is still twin init's starter template: write the voice first" >&2
+if grep -q -e 'STARTER written by `twin init`' -e '^TODO:' -e '^- TODO:' content/persona.md; then
+  echo "deploy-check: content/persona.md still has twin init's starter text (STARTER or TODO lines): write the voice first" >&2
   exit 1
 fi
 (cd worker && npx --no-install wrangler deploy --dry-run --outdir "../$out") > build/deploy.log 2>&1 || {
@@ -34,7 +34,11 @@ for f in worker/index-assets/*.blob; do
 done
 # wrangler's own gzip count ("Total Upload: X KiB / gzip: Y KiB"), in bytes; the check uses the larger.
 wgz=$(sed -n 's/.*gzip: \([0-9.]*\) KiB.*/\1/p' build/deploy.log | head -1)
-wgz_bytes=$(python3 -c "import sys; print(int(float(sys.argv[1]) * 1024) if sys.argv[1] else 0)" "${wgz:-}")
+if [ -z "$wgz" ]; then
+  echo "deploy-check: wrangler's log has no 'gzip: N KiB' size line (its output changed?): see build/deploy.log" >&2
+  exit 1
+fi
+wgz_bytes=$(python3 -c "import sys; print(int(float(sys.argv[1]) * 1024))" "$wgz")
 gate=$(( gz > wgz_bytes ? gz : wgz_bytes ))
 printf 'worker bundle for deploy: %d bytes raw, %d gzip (gzip -9), %d gzip (wrangler); Workers Free limit %d; static assets: %d bytes\n' \
   "$raw" "$gz" "$wgz_bytes" "$limit" "$assets"

@@ -202,6 +202,10 @@ impl Fetcher {
         let Ok(parsed) = url::Url::parse(url) else {
             return Err("not a URL");
         };
+        // Not even robots.txt is asked of a host the import is not reading.
+        if !self.in_scope(&parsed) {
+            return Err("on another host than the blog: not fetched");
+        }
         let origin = parsed.origin().ascii_serialization();
         let verdict = |r: &Robots| match r {
             Robots::Rules(robot) if robot.allowed(url) => Ok(()),
@@ -219,18 +223,37 @@ impl Fetcher {
         {
             return v;
         }
-        let robots =
-            match url::Url::parse(&format!("{origin}/robots.txt")).map(|u| self.get_once(&u)) {
-                Ok(Ok((200..=299, _, body))) => Robot::new(ROBOTS_AGENT, body.as_bytes())
-                    .map_or(Robots::AllowAll, Robots::Rules),
-                Ok(Ok((300..=499, _, _))) => Robots::AllowAll,
-                _ => Robots::DisallowAll,
-            };
+        let robots = self.read_robots(&origin);
         let v = verdict(&robots);
         if let Ok(mut m) = self.robots.lock() {
             m.insert(origin, robots);
         }
         v
+    }
+
+    /// `origin`'s robots.txt, following up to [`MAX_REDIRECTS`] redirects (RFC 9309): 2xx gives its
+    /// rules, a 4xx (but 429) none, anything else (a 5xx, a 429, no connection, too many redirects)
+    /// forbids everything.
+    fn read_robots(&self, origin: &str) -> Robots {
+        let Ok(mut at) = url::Url::parse(&format!("{origin}/robots.txt")) else {
+            return Robots::DisallowAll;
+        };
+        for _ in 0..=MAX_REDIRECTS {
+            match self.get_once(&at) {
+                Ok((200..=299, _, body)) => {
+                    return Robot::new(ROBOTS_AGENT, body.as_bytes())
+                        .map_or(Robots::AllowAll, Robots::Rules);
+                }
+                Ok((300..=399, Some(location), _)) => match at.join(&location) {
+                    Ok(next) => at = next,
+                    Err(_) => return Robots::AllowAll,
+                },
+                Ok((429, _, _)) => return Robots::DisallowAll,
+                Ok((300..=499, _, _)) => return Robots::AllowAll,
+                _ => return Robots::DisallowAll,
+            }
+        }
+        Robots::DisallowAll
     }
 
     /// Sleeps until this host's next slot, then books the one after. A robots.txt `Crawl-delay`

@@ -27,7 +27,7 @@ pub struct Converted {
 
 /// Deeper HTML is refused: the converter (and Readability) recurse once per level, and a hostile page
 /// of 100,000 nested `<div>`s would overflow the stack. Real posts nest a few dozen levels.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 
 /// Converts an HTML fragment or page to Markdown; `Err` (the reason) for HTML nested over [`MAX_DEPTH`].
 pub fn to_markdown(html: &str) -> Result<Converted, String> {
@@ -51,48 +51,140 @@ pub fn to_markdown(html: &str) -> Result<Converted, String> {
     })
 }
 
-/// Elements that never hold others open (void) or that the HTML parser closes by itself when the next
-/// one starts: they do not add to the nesting the converter recurses through.
-const NOT_NESTING: &[&str] = &[
+/// A first, linear look at the tags as written: more than this many open at once is refused before
+/// the HTML parser sees it (its scope checks walk the open elements, so a hostile page thousands of
+/// levels deep would take quadratic time to parse).
+const MAX_TAG_DEPTH: usize = 512;
+
+/// Elements with no content.
+const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
-    "wbr", "param", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead",
-    "tbody", "tfoot", "colgroup", "rb", "rt", "rp",
+    "wbr", "param",
 ];
 
-/// `Err` when the tags of `html` open more than [`MAX_DEPTH`] levels at once (counted from the tags as
-/// written: unclosed elements count as still open, so this errs towards refusing).
+/// Elements whose opening closes an open `<p>` (a subset of the parser's list: closing fewer only
+/// over-counts).
+const CLOSES_P: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "div",
+    "dl",
+    "figure",
+    "footer",
+    "header",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "ul",
+    "dd",
+    "dt",
+    "form",
+];
+
+/// Elements a new one of the same kind closes (`<li>` after `<li>`, `<td>` after `<td>`, ...).
+const SELF_CLOSING_SIBLINGS: &[&str] = &["li", "dd", "dt", "option", "tr", "td", "th", "p"];
+
+/// `Err` when the HTML nests elements more than [`MAX_DEPTH`] deep: first an upper bound from the tags
+/// as written (linear: tags open until closed, only the parser's certain implied closes applied, so
+/// tricks like `<div/>` count as open), then the tree the HTML parser builds (dom_query: an arena,
+/// walked without recursion), which is what the converter recurses through.
 pub fn check_depth(html: &str) -> Result<(), String> {
-    let mut depth: usize = 0;
-    let mut rest = html;
-    while let Some(i) = rest.find('<') {
-        rest = &rest[i + 1..];
-        if rest.starts_with("!--") {
-            rest = rest.find("-->").map_or("", |end| &rest[end + 3..]);
-            continue;
+    let refused = || format!("HTML nested deeper than {MAX_DEPTH} levels: not converted");
+    if tag_depth_over(html, MAX_TAG_DEPTH) {
+        return Err(refused());
+    }
+    let doc = dom_query::Document::from(html);
+    let mut stack = vec![(doc.root(), 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            return Err(refused());
         }
-        let closing = rest.starts_with('/');
-        let name: String = rest
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if name.is_empty() || NOT_NESTING.contains(&name.as_str()) {
-            continue;
-        }
-        let self_closing = rest.find('>').is_some_and(|end| rest[..end].ends_with('/'));
-        if closing {
-            depth = depth.saturating_sub(1);
-        } else if !self_closing {
-            depth += 1;
-            if depth > MAX_DEPTH {
-                return Err(format!(
-                    "HTML nested deeper than {MAX_DEPTH} levels: not converted"
-                ));
+        let mut child = node.first_child();
+        while let Some(c) = child {
+            child = c.next_sibling();
+            if c.is_element() {
+                stack.push((c, depth + 1));
             }
         }
     }
     Ok(())
+}
+
+/// Whether more than `limit` elements are open at once, counting tags as written.
+fn tag_depth_over(html: &str, limit: usize) -> bool {
+    let bytes = html.as_bytes();
+    let mut open: Vec<String> = Vec::new();
+    let mut i = 0;
+    let mut raw_text_until: Option<&str> = None;
+    while let Some(lt) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += lt + 1;
+        let rest = &html[i..];
+        if let Some(end_tag) = raw_text_until {
+            // Inside <script> or <style>: only its closing tag counts.
+            if rest
+                .as_bytes()
+                .get(..end_tag.len())
+                .is_some_and(|b| b.eq_ignore_ascii_case(end_tag.as_bytes()))
+            {
+                raw_text_until = None;
+                open.pop();
+            }
+            continue;
+        }
+        if rest.starts_with("!--") {
+            match rest.find("-->") {
+                Some(end) => i += end + 3,
+                None => break,
+            }
+            continue;
+        }
+        let closing = rest.starts_with('/');
+        let name: String = rest[usize::from(closing)..]
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            .map(|b| char::from(b.to_ascii_lowercase()))
+            .collect();
+        if name.is_empty() || VOID.contains(&name.as_str()) {
+            continue;
+        }
+        if closing {
+            if let Some(at) = open.iter().rposition(|n| *n == name) {
+                open.truncate(at);
+            }
+            continue;
+        }
+        if CLOSES_P.contains(&name.as_str()) && open.last().is_some_and(|n| n == "p") {
+            open.pop();
+        }
+        if SELF_CLOSING_SIBLINGS.contains(&name.as_str()) && open.last().is_some_and(|n| *n == name)
+        {
+            open.pop();
+        }
+        if name == "script" {
+            raw_text_until = Some("/script");
+        } else if name == "style" {
+            raw_text_until = Some("/style");
+        }
+        open.push(name);
+        if open.len() > limit {
+            return true;
+        }
+    }
+    false
 }
 
 /// `## Text {#id}` when the heading has an id, so its anchor survives into the passage link.
@@ -191,21 +283,54 @@ mod tests {
 
     #[test]
     fn hostile_nesting_is_refused_before_it_can_overflow_the_stack() {
-        let deep = format!(
-            "{}text{}",
-            "<div>".repeat(100_000),
-            "</div>".repeat(100_000)
+        let refused = format!("HTML nested deeper than {MAX_DEPTH} levels: not converted");
+        let tricks = [
+            format!(
+                "{}text{}",
+                "<div>".repeat(100_000),
+                "</div>".repeat(100_000)
+            ),
+            "<div/>".repeat(100_000),
+            "<rt>".repeat(100_000),
+            "<optgroup>".repeat(100_000),
+            "<dd><li>".repeat(50_000),
+            "<div title=\"/>\">".repeat(100_000),
+            "<table><tr><td>".repeat(20_000),
+        ];
+        for html in &tricks {
+            assert_eq!(
+                to_markdown(html).expect_err("refused"),
+                refused,
+                "{}",
+                &html[..20]
+            );
+        }
+        // Scripts full of `<` and thousands of unclosed paragraphs and list items are not deep.
+        let script = format!(
+            "<script>{}é</script><p>text</p>",
+            "for(r=0;r<e.length;r++){}<sé".repeat(5_000)
         );
-        assert_eq!(
-            to_markdown(&deep).expect_err("refused"),
-            format!("HTML nested deeper than {MAX_DEPTH} levels: not converted")
-        );
-        // Deep but within the limit converts; so do thousands of unclosed paragraphs and list items.
-        let ok = format!("{}text{}", "<div>".repeat(200), "</div>".repeat(200));
-        assert_eq!(to_markdown(&ok).expect("converts").markdown, "text");
-        let paragraphs = "<p>a<li>b".repeat(5_000);
-        assert!(to_markdown(&paragraphs).is_ok());
-        // Siblings do not add up: a long post of many sections is not deep.
+        assert_eq!(to_markdown(&script).expect("converts").markdown, "text");
+        assert!(to_markdown(&"<p>a<li>b".repeat(5_000)).is_ok());
         assert!(check_depth(&"<section><div>x</div></section>".repeat(10_000)).is_ok());
+    }
+
+    #[test]
+    fn the_deepest_allowed_html_converts_on_a_small_stack() {
+        // Test threads have 2 MiB of stack, as the crawl's threads do: the limit must fit in it for the
+        // elements whose handlers recurse most.
+        let levels = MAX_DEPTH - 4;
+        for (open, close) in [
+            ("<blockquote>", "</blockquote>"),
+            ("<ul><li>", "</li></ul>"),
+            ("<table><tr><td>", "</td></tr></table>"),
+            ("<div>", "</div>"),
+        ] {
+            let per = open.matches('<').count() + if open.contains("<table>") { 1 } else { 0 };
+            let n = levels / per;
+            let html = format!("{}deep{}", open.repeat(n), close.repeat(n));
+            let c = to_markdown(&html).unwrap_or_else(|e| panic!("{open}: {e}"));
+            assert!(c.markdown.contains("deep"), "{open}");
+        }
     }
 }

@@ -28,17 +28,9 @@ pub fn write_posts(posts_dir: &Path, mut posts: Vec<ImportedPost>) -> Result<Wri
     fs::create_dir_all(posts_dir)
         .map_err(|e| ImportError::new(&place, format!("cannot create it: {e}")))?;
     let existing = scan(posts_dir)?;
-    // Every slug a post already has, as `twin index` reads them (front matter `slug`, nested folders,
-    // the about page), and every file name, compared without case.
-    let mut taken: HashSet<String> = existing.stems.iter().map(|s| s.to_lowercase()).collect();
-    if let Some(content_dir) = posts_dir.parent() {
-        taken.extend(
-            twin_index::ingest::read_content(content_dir)
-                .passages
-                .iter()
-                .map(|p| p.slug.to_lowercase()),
-        );
-    }
+    // Every slug a post already has (file names, folder names, front-matter slugs, drafts too, and the
+    // about page's), compared without case.
+    let mut taken: HashSet<String> = existing.stems.clone();
     taken.insert("about".into());
     let mut seen_urls = HashSet::new();
     let mut out = Written::default();
@@ -82,14 +74,19 @@ pub fn write_posts(posts_dir: &Path, mut posts: Vec<ImportedPost>) -> Result<Wri
                 out.updated.push(path);
             }
         } else {
-            // Only where nothing exists: never over a file twin import did not write.
-            let mut file = fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-                .map_err(cannot)?;
-            std::io::Write::write_all(&mut file, text.as_bytes()).map_err(cannot)?;
-            out.created.push(path);
+            // Only where nothing exists: never over a file twin import did not write. A file the scan
+            // did not see (another letter case on a case-insensitive disk) gets the hashed name.
+            let created = match create_new(&path, &text) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    post.slug =
+                        format!("{}-{:08x}", post.slug, crc32fast::hash(post.url.as_bytes()));
+                    let other = posts_dir.join(format!("{}.md", post.slug));
+                    let text = post.render();
+                    create_new(&other, &text).map(|_| other)
+                }
+                done => done.map(|_| path.clone()),
+            };
+            out.created.push(created.map_err(cannot)?);
         }
     }
     Ok(out)
@@ -111,34 +108,57 @@ struct Existing {
     by_url: HashMap<String, (PathBuf, String)>,
 }
 
+/// Every post file under `dir`, in any folder: their stems and front-matter slugs (drafts and posts
+/// `twin index` would reject included), and the files an earlier import wrote, by URL.
 fn scan(dir: &Path) -> Result<Existing, ImportError> {
     let place = dir.display().to_string();
     let mut stems = HashSet::new();
     let mut by_url = HashMap::new();
-    let entries =
-        fs::read_dir(dir).map_err(|e| ImportError::new(&place, format!("cannot read it: {e}")))?;
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            // A Hugo page bundle `slug/index.md` holds the slug `slug`.
-            if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-                stems.insert(name.to_string());
+    let mut folders = vec![dir.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(folder) = folders.pop() {
+        let entries = fs::read_dir(&folder)
+            .map_err(|e| ImportError::new(&place, format!("cannot read it: {e}")))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                // A Hugo page bundle `slug/index.md` holds the slug `slug`.
+                if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+                    stems.insert(name.to_lowercase());
+                }
+                folders.push(path);
+                continue;
             }
-            continue;
-        }
-        if path.extension().and_then(|e| e.to_str()) != Some("md") {
-            continue;
-        }
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        stems.insert(stem.to_string());
-        if let Some((url, slug)) = fs::read_to_string(&path)
-            .ok()
-            .as_deref()
-            .and_then(imported_front)
-        {
-            by_url.insert(url, (path.clone(), slug));
+            if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("md" | "markdown")
+            ) {
+                continue;
+            }
+            seen += 1;
+            if seen > 200_000 {
+                return Err(ImportError::new(
+                    &place,
+                    "more than 200,000 post files: not scanned",
+                ));
+            }
+            if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                stems.insert(stem.to_lowercase());
+            }
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
+            if let Ok(parsed) = twin_index::ingest::parse_front_matter(&text)
+                && let Some(slug) = parsed.front.slug
+            {
+                stems.insert(slug.to_lowercase());
+            }
+            if let Some((url, slug)) = imported_front(&text) {
+                by_url.insert(url, (path.clone(), slug));
+            }
         }
     }
     Ok(Existing { stems, by_url })
@@ -158,6 +178,14 @@ fn imported_front(text: &str) -> Option<(String, String)> {
     } else {
         None
     }
+}
+
+fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    std::io::Write::write_all(&mut file, text.as_bytes())
 }
 
 fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {

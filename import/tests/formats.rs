@@ -259,7 +259,7 @@ fn a_substack_export_folder() {
     // A post_id that is a path (here, to a Medium fixture outside the export) is never read.
     let why = skip_reason(&report, "posts.csv:7");
     assert!(
-        why.starts_with("post_id `../medium/posts/") && why.ends_with("is not a Substack id"),
+        why.starts_with("post_id `../../medium/posts/") && why.ends_with("is not a Substack id"),
         "{why}"
     );
     read_back(dir.path());

@@ -1,5 +1,6 @@
 //! Politeness on the wire: a recording server (plain `std::net`, a few lines of HTTP/1.1) sees every
-//! request of a sitemap crawl carry twin's user agent and arrive at least the delay apart.
+//! request of a sitemap crawl carry twin's user agent and arrive at least the delay apart, and no
+//! request follow a redirect into a path robots.txt disallows or onto another host.
 
 mod common;
 
@@ -47,12 +48,15 @@ fn recording_server() -> (String, Log) {
                 .expect("log")
                 .push((path.clone(), agent, Instant::now()));
             let body = match path.as_str() {
-                "/robots.txt" => "User-agent: *\nAllow: /\n".to_string(),
+                "/robots.txt" => "User-agent: *\nDisallow: /private/\n".to_string(),
                 "/sitemap.xml" => format!(
                     "<?xml version=\"1.0\"?><urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">{}</urlset>",
                     (1..=3)
                         .map(|n| format!("<url><loc>{site}/p{n}.html</loc></url>"))
                         .collect::<String>()
+                        + &format!(
+                            "<url><loc>{site}/r1.html</loc></url><url><loc>{site}/r2.html</loc></url>"
+                        )
                 ),
                 p => p
                     .strip_prefix("/p")
@@ -62,11 +66,23 @@ fn recording_server() -> (String, Log) {
                     .unwrap_or_default(),
             };
             let mut out = stream;
-            let _ = write!(
-                out,
-                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
+            // Two redirects: into a disallowed path, and onto another host.
+            let redirect = match path.as_str() {
+                "/r1.html" => Some("/private/p1.html"),
+                "/r2.html" => Some("http://elsewhere.invalid/p1.html"),
+                _ => None,
+            };
+            let _ = match redirect {
+                Some(to) => write!(
+                    out,
+                    "HTTP/1.1 301 Moved\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                ),
+                None => write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+            };
         }
     });
     (base, log)
@@ -84,10 +100,19 @@ fn every_request_names_twin_and_waits_its_turn() {
     let paths: Vec<&str> = log.iter().map(|(p, _, _)| p.as_str()).collect();
     assert_eq!(
         paths.len(),
-        5,
-        "robots.txt, the sitemap, three posts: {paths:?}"
+        7,
+        "robots.txt, the sitemap, three posts, two redirects: {paths:?}"
     );
     assert!(paths.contains(&"/robots.txt") && paths.contains(&"/sitemap.xml"));
+    assert!(
+        !paths.iter().any(|p| p.starts_with("/private/")),
+        "{paths:?}"
+    );
+    assert_eq!(skip_reason(&report, "/r1.html"), "robots.txt disallows it");
+    assert_eq!(
+        skip_reason(&report, "/r2.html"),
+        "on another host than the blog: not fetched"
+    );
     for (path, agent, _) in &log {
         assert!(
             agent.starts_with("twin-import/") && agent.contains("personal-twin"),
@@ -97,7 +122,7 @@ fn every_request_names_twin_and_waits_its_turn() {
     for pair in log.windows(2) {
         let gap = pair[1].2 - pair[0].2;
         assert!(
-            gap >= Duration::from_millis(290),
+            gap >= Duration::from_millis(250),
             "{} then {} only {gap:?} apart",
             pair[0].0,
             pair[1].0

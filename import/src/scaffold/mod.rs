@@ -37,8 +37,19 @@ pub struct InitReport {
     pub warnings: Vec<String>,
 }
 
-/// Scaffolds `opts.content_dir`.
+/// Scaffolds `opts.content_dir`. On an error nothing is left behind: a `site.toml` this run wrote is
+/// removed again, and so is the scratch folder.
 pub fn init(opts: &InitOptions) -> Result<InitReport, ImportError> {
+    let site = opts.content_dir.join("site.toml");
+    let had_site = site.exists();
+    let result = scaffold(opts);
+    if result.is_err() && !had_site {
+        let _ = std::fs::remove_file(&site);
+    }
+    result
+}
+
+fn scaffold(opts: &InitOptions) -> Result<InitReport, ImportError> {
     let dir = &opts.content_dir;
     let posts_dir = dir.join("posts");
     let place = posts_dir.display().to_string();
@@ -138,12 +149,20 @@ pub fn init(opts: &InitOptions) -> Result<InitReport, ImportError> {
     ];
     // Checked before anything is written: the new files in a scratch folder, read as `twin index
     // --check` reads them.
-    let scratch = tempfile_dir(dir)?;
+    let scratch = Scratch::new(dir)?;
     for (rel, text) in &files {
-        write(&scratch.join(rel), text)?;
+        write(&scratch.0.join(rel), text)?;
     }
-    let problems = twin_index::ingest::check_probes_and_eval(&scratch, &content.passages);
-    let _ = std::fs::remove_dir_all(&scratch);
+    let problems = twin_index::ingest::check_probes_and_eval(&scratch.0, &content.passages);
+    // Name the file it would have been, not the scratch copy.
+    let problems: Vec<String> = problems
+        .iter()
+        .map(|d| {
+            d.to_string()
+                .replace(&scratch.0.display().to_string(), &dir.display().to_string())
+        })
+        .collect();
+    drop(scratch);
     if let Some(first) = problems.first() {
         return Err(ImportError::new(
             first.to_string(),
@@ -162,14 +181,24 @@ pub fn init(opts: &InitOptions) -> Result<InitReport, ImportError> {
     Ok(report)
 }
 
-/// A fresh scratch folder beside the content (same file system), removed by the caller.
-fn tempfile_dir(dir: &Path) -> Result<PathBuf, ImportError> {
-    let scratch = dir.join(format!(".twin-init-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(scratch.join("eval")).map_err(|e| {
-        ImportError::new(scratch.display().to_string(), format!("cannot create: {e}"))
-    })?;
-    Ok(scratch)
+/// A scratch folder beside the content (same file system), removed when dropped, whatever happened.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(dir: &Path) -> Result<Scratch, ImportError> {
+        let scratch = dir.join(format!(".twin-init-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&scratch);
+        std::fs::create_dir_all(scratch.join("eval")).map_err(|e| {
+            ImportError::new(scratch.display().to_string(), format!("cannot create: {e}"))
+        })?;
+        Ok(Scratch(scratch))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 fn write(path: &Path, text: &str) -> Result<(), ImportError> {
