@@ -271,7 +271,7 @@ pub fn fetch_article(
     url: &str,
     fetcher: &Fetcher,
 ) -> Result<(String, String, Option<String>), String> {
-    fetcher.permission(url)?;
+    // `get` asks robots.txt (and the host limit) for the URL and every redirect hop.
     let page = fetcher.get(url).map_err(|e| e.message)?;
     let found = article(&page.body, &page.url)?;
     let published = found.published.as_deref().and_then(normalise_date);

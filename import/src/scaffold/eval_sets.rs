@@ -2,10 +2,9 @@
 //! sentence as the fact), unanswerable questions checked to name nothing the content mentions, and voice
 //! prompts. Marked as starters: the author rewrites them the way readers ask.
 
-use super::stats::{Stats, is_common};
+use super::stats::{Stats, is_common, stems};
 use serde::Serialize;
 use std::collections::BTreeSet;
-use tantivy::tokenizer::TokenStream;
 use twin_index::{Kind, Passage};
 
 /// Questions drawn from headings, at most this many.
@@ -89,21 +88,16 @@ const HEADER: &str = "# STARTER SET written by `twin init`: rewrite each questio
 pub fn answerable(passages: &[Passage], stats: &Stats) -> String {
     let mut analyzer = twin_index::schema::analyzer();
     let mut telling = |heading: &str| {
-        let mut stream = analyzer.token_stream(heading);
-        let mut found = false;
-        while stream.advance() {
-            let token = stream.token();
-            let word = heading
-                .get(token.offset_from..token.offset_to)
-                .unwrap_or("");
-            found |= word.chars().count() >= 4
-                && !is_common(word)
-                && stats
-                    .terms
-                    .get(&token.text)
-                    .is_some_and(|t| t.docs.len() * 4 <= stats.docs.max(4));
-        }
-        found
+        stems(&mut analyzer, heading)
+            .into_iter()
+            .any(|(stem, word, _)| {
+                word.chars().count() >= 4
+                    && !is_common(word)
+                    && stats
+                        .terms
+                        .get(&stem)
+                        .is_some_and(|t| t.docs.len() * 4 <= stats.docs.max(4))
+            })
     };
     let mut seen = BTreeSet::new();
     let mut firsts: Vec<(&Passage, &String)> = Vec::new();
@@ -133,13 +127,9 @@ pub fn answerable(passages: &[Passage], stats: &Stats) -> String {
             })
         })
         .collect();
-    format!(
-        "{HEADER}\n{}",
-        toml::to_string(&Questions {
-            question: questions
-        })
-        .unwrap_or_default()
-    )
+    starter(&Questions {
+        question: questions,
+    })
 }
 
 /// `eval/unanswerable.toml`: off-topic questions whose key words appear nowhere in the content.
@@ -149,12 +139,9 @@ pub fn unanswerable(stats: &Stats) -> String {
         .iter()
         .filter(|(_, words)| {
             words.iter().all(|w| {
-                let mut stream = analyzer.token_stream(w);
-                let mut absent = true;
-                while stream.advance() {
-                    absent &= !stats.terms.contains_key(&stream.token().text);
-                }
-                absent
+                stems(&mut analyzer, w)
+                    .iter()
+                    .all(|(stem, _, _)| !stats.terms.contains_key(stem))
             })
         })
         .map(|(q, words)| Unanswerable {
@@ -165,13 +152,9 @@ pub fn unanswerable(stats: &Stats) -> String {
             ),
         })
         .collect();
-    format!(
-        "{HEADER}\n{}",
-        toml::to_string(&Questions {
-            question: questions
-        })
-        .unwrap_or_default()
-    )
+    starter(&Questions {
+        question: questions,
+    })
 }
 
 /// `eval/voice.toml`.
@@ -183,10 +166,7 @@ pub fn voice() -> String {
             notes: (*n).to_string(),
         })
         .collect();
-    format!(
-        "{HEADER}\n{}",
-        toml::to_string(&Prompts { prompt }).unwrap_or_default()
-    )
+    starter(&Prompts { prompt })
 }
 
 /// The start of the first sentence of `text` (list markers dropped), at most `max_words` words, with
@@ -207,4 +187,10 @@ fn first_sentence(text: &str, max_words: usize) -> Option<String> {
             .trim_end_matches(|c: char| c.is_ascii_punctuation() && !matches!(c, ')' | '%' | '"'))
             .to_string(),
     )
+}
+
+/// A starter file: the STARTER header, then `value` as TOML (plain strings and lists cannot fail to
+/// serialise).
+fn starter(value: &impl Serialize) -> String {
+    format!("{HEADER}\n{}", toml::to_string(value).unwrap_or_default())
 }

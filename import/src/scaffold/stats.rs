@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::LazyLock;
-use tantivy::tokenizer::TokenStream;
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 use twin_index::{Kind, Passage};
 
 /// One stemmed term across the corpus.
@@ -47,6 +47,19 @@ pub struct Stats {
     pub docs: usize,
 }
 
+/// The analysed terms of `text` (the index's analyzer: lowercased, stop words out, stemmed), each with
+/// the word as written and its byte offset.
+pub fn stems<'t>(analyzer: &mut TextAnalyzer, text: &'t str) -> Vec<(String, &'t str, usize)> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        let token = stream.token();
+        let surface = text.get(token.offset_from..token.offset_to).unwrap_or("");
+        out.push((token.text.clone(), surface, token.offset_from));
+    }
+    out
+}
+
 /// Counts every term of every passage.
 pub fn count(passages: &[Passage]) -> Stats {
     let mut analyzer = twin_index::schema::analyzer();
@@ -54,14 +67,11 @@ pub fn count(passages: &[Passage]) -> Stats {
     let mut docs = BTreeSet::new();
     for p in passages {
         docs.insert(p.slug.clone());
-        let mut stream = analyzer.token_stream(&p.text);
-        while stream.advance() {
-            let token = stream.token();
-            let surface = p.text.get(token.offset_from..token.offset_to).unwrap_or("");
+        for (stem, surface, offset) in stems(&mut analyzer, &p.text) {
             if surface.chars().count() < 3 || !surface.chars().all(char::is_alphabetic) {
                 continue;
             }
-            let term = terms.entry(token.text.clone()).or_default();
+            let term = terms.entry(stem).or_default();
             term.docs.insert(p.slug.clone());
             term.count += 1;
             *term.forms.entry(surface.to_string()).or_default() += 1;
@@ -69,20 +79,18 @@ pub fn count(passages: &[Passage]) -> Stats {
                 term.in_social += 1;
             }
             if surface.chars().next().is_some_and(char::is_uppercase)
-                && mid_sentence(&p.text, token.offset_from)
+                && mid_sentence(&p.text, offset)
             {
                 term.capitalised_mid_sentence += 1;
             }
         }
-        drop(stream);
         if p.kind != Kind::Post {
             // Social posts and the about page have labels, not titles.
             continue;
         }
         for (text, in_title) in [(p.title.clone(), true), (p.headings.join(" "), false)] {
-            let mut stream = analyzer.token_stream(&text);
-            while stream.advance() {
-                let term = terms.entry(stream.token().text.clone()).or_default();
+            for (stem, _, _) in stems(&mut analyzer, &text) {
+                let term = terms.entry(stem).or_default();
                 if in_title {
                     term.title_docs.insert(p.slug.clone());
                 } else {
