@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use twin_e2e::{Client, Stack, encode_query};
 use twin_local::StandIn;
 use twin_local::wrangler::WranglerDev;
@@ -111,6 +111,8 @@ struct Row {
     served: String,
     bundle_gz: Option<u64>,
     first_ms: Option<f64>,
+    /// CPU each program of `wrangler dev` spent during the first request.
+    first_cpu: String,
     /// The median `/api/health` round trip the retrieval times are net of.
     health_ms: Option<f64>,
     p50: Option<f64>,
@@ -147,10 +149,29 @@ fn measure(root: &Path, blob: &Path, queries: &[String], stand_in: &StandIn, row
         Some(gzip_len(&build.join("index.js")) + gzip_len(&build.join("index_bg.wasm")));
     // The first request of a fresh isolate: the index is loaded (when an asset) and opened.
     let first = Client::new(&worker.url, "198.18.200.1");
+    let before = worker.usage();
     let t = Instant::now();
     let (status, v) = first.get_json(&format!("/api/search?k=5&q={}", encode_query(&queries[0])));
     assert_eq!(status, 200, "{v}");
     row.first_ms = Some(t.elapsed().as_secs_f64() * 1e3);
+    // Which process spent the first request's time: wrangler's own node (the local asset server
+    // among it) or workerd (the worker itself).
+    row.first_cpu = worker
+        .usage()
+        .into_iter()
+        .map(|after| {
+            let was = before
+                .iter()
+                .find(|b| b.name == after.name)
+                .map_or(Duration::ZERO, |b| b.cpu);
+            format!(
+                "{} {} ms",
+                after.name,
+                after.cpu.saturating_sub(was).as_millis()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut n = 0usize;
     let mut timed = |path: &str| {
         n += 1;
@@ -224,6 +245,7 @@ fn main() {
             served: String::new(),
             bundle_gz: None,
             first_ms: None,
+            first_cpu: String::new(),
             health_ms: None,
             p50: None,
             p99: None,
@@ -248,12 +270,12 @@ fn main() {
         "\nscale curve under wrangler dev (retrieval: over {QUERIES} questions in the corpus's words, each question's median of {REPEATS} round trips minus the median /api/health round trip; first request: a search on a fresh isolate, which loads an index asset)"
     );
     println!(
-        "| posts | twin index | blob | served | worker bundle gzip | first request | /api/health round trip | retrieval p50 | retrieval p99 |"
+        "| posts | twin index | blob | served | worker bundle gzip | first request | its CPU, by process | /api/health round trip | retrieval p50 | retrieval p99 |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         println!(
-            "| {} | {:.1} s | {:.1} MB | {} | {} | {} | {} | {} | {} |",
+            "| {} | {:.1} s | {:.1} MB | {} | {} | {} | {} | {} | {} | {} |",
             r.posts,
             r.build_s,
             r.blob as f64 / 1e6,
@@ -262,6 +284,11 @@ fn main() {
                 .map_or_else(|| "-".into(), |b| format!("{:.2} MB", b as f64 / 1e6)),
             r.first_ms
                 .map_or_else(|| "-".into(), |v| format!("{v:.0} ms")),
+            if r.first_cpu.is_empty() {
+                "-"
+            } else {
+                &r.first_cpu
+            },
             ms(r.health_ms),
             ms(r.p50),
             ms(r.p99)

@@ -23,6 +23,7 @@ mod process;
 pub mod profile;
 pub mod stand_in;
 pub mod static_site;
+pub mod usage;
 pub mod worker_stack;
 pub mod wrangler;
 

@@ -28,6 +28,12 @@ impl Drop for WranglerDev {
 }
 
 impl WranglerDev {
+    /// CPU time and memory of everything this `wrangler dev` runs (wrangler's `node`, `workerd`), by
+    /// program: where a request's time went, and what the worker holds.
+    pub fn usage(&self) -> Vec<crate::usage::ProgramUsage> {
+        crate::usage::group_usage(self._process.pid())
+    }
+
     /// Starts `wrangler dev --local` in `worker_dir` with `vars` (`--var NAME:VALUE`) and `secrets`,
     /// logging to `log`. Secrets never go on the command line (any local user can read it in `/proc`):
     /// they are written to an env file beside the log, readable by its owner only, passed with

@@ -64,7 +64,7 @@ pub struct BoundedLines<S, E> {
 impl<S, B, E> Stream for BoundedLines<S, E>
 where
     S: Stream<Item = Result<B, E>> + Unpin,
-    B: AsRef<[u8]>,
+    B: AsRef<[u8]> + From<&'static [u8]>,
 {
     type Item = Result<B, E>;
 
@@ -96,6 +96,13 @@ where
                     }
                 }
                 Poll::Ready(Some(Ok(chunk)))
+            }
+            // A stream whose last byte is a CR ends that line: the framer would wait for a LF that may
+            // follow (CRLF is one line end), so it is given one, which ends the line the same way.
+            // Found by the fuzz target `sse-framing`: an answer in CR line ends lost its last event.
+            Poll::Ready(None) if self.after_cr => {
+                self.after_cr = false;
+                Poll::Ready(Some(Ok(B::from(b"\n".as_slice()))))
             }
             other => other,
         }
@@ -131,6 +138,20 @@ mod tests {
                 Poll::Ready(self.0.next())
             }
         }
+    }
+
+    #[test]
+    fn a_last_event_ended_by_carriage_returns_is_delivered() {
+        let chunks = vec![b"event: a\rdata: 1\r\r".to_vec(), b"data: 2\r\r".to_vec()];
+        let s = futures_util_lite::iter(chunks.into_iter().map(Ok::<_, String>));
+        let mut events = sse_events(bounded_lines(s, |e| e.to_string()));
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut data = Vec::new();
+        while let Poll::Ready(Some(item)) = Pin::new(&mut events).poll_next(&mut cx) {
+            data.push(item.map(|e| e.data).map_err(|e| e.to_string()));
+        }
+        assert_eq!(data, [Ok("1".to_string()), Ok("2".to_string())]);
     }
 
     #[test]

@@ -60,6 +60,9 @@ impl Provider {
     pub fn decode(self, event: &SseEvent) -> Result<Vec<Upstream>, ProtocolError> {
         match self {
             Provider::Anthropic => anthropic::decode(&event.event, &event.data),
+            // OpenAI streams name no events (the default type is "message"): a named one is an
+            // extension this client does not know, ignored like Anthropic's unknown events.
+            Provider::Openai if !matches!(event.event.as_str(), "" | "message") => Ok(Vec::new()),
             Provider::Openai => openai::decode(&event.data),
         }
     }
@@ -150,5 +153,29 @@ mod tests {
             "http://h:1/v1/chat/completions"
         );
         assert!("gemini".parse::<Provider>().is_err());
+    }
+
+    /// Found by the fuzz target `sse-framing`: a named event in an OpenAI stream (an extension, or the
+    /// stand-in's `unknown-events`) failed the whole answer as malformed.
+    #[test]
+    fn an_openai_stream_ignores_named_events_but_not_bad_chunks() {
+        let event = |name: &str, data: &str| SseEvent {
+            event: name.into(),
+            data: data.into(),
+            id: String::new(),
+            retry: None,
+        };
+        let unknown = event("stand_in_future_event", r#"{"detail":"ignore me"}"#);
+        assert_eq!(Provider::Openai.decode(&unknown), Ok(Vec::new()));
+        let text = r#"{"choices":[{"delta":{"content":"hi"}}]}"#;
+        assert_eq!(
+            Provider::Openai.decode(&event("message", text)),
+            Ok(vec![Upstream::Text("hi".into())])
+        );
+        assert!(
+            Provider::Openai
+                .decode(&event("message", r#"{"detail":"no choices"}"#))
+                .is_err()
+        );
     }
 }

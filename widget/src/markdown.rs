@@ -22,11 +22,17 @@ enum Inline {
     Link(String, Vec<Inline>),
 }
 
-/// Whether a link target may become a clickable link.
+/// Whether a link target may become a clickable link: http(s) only, nothing a click could run or open
+/// in another program.
 fn safe_url(url: &str) -> bool {
     let u = url.trim().to_ascii_lowercase();
-    u.starts_with("https://") || u.starts_with("http://") || u.starts_with("mailto:")
+    u.starts_with("https://") || u.starts_with("http://")
 }
+
+/// How deep emphasis, bold and link labels nest before the rest is shown as plain text: a real answer
+/// nests two or three; `[[[[...` from a model told to repeat it would otherwise recurse once per
+/// bracket.
+const MAX_NESTING: usize = 6;
 
 fn list_item(line: &str) -> Option<(bool, &str)> {
     let t = line.trim_start();
@@ -104,24 +110,66 @@ fn closing(s: &str, close: &str) -> Option<usize> {
 }
 
 fn inlines(s: &str) -> Vec<Inline> {
+    inlines_at(s, 0)
+}
+
+/// Marks whose closing was looked for and not found: a later one of the same kind searches a part of
+/// what that search covered, so it cannot find one either. Keeps a line of unclosed `*` or `[` linear.
+#[derive(Default)]
+struct Unclosed {
+    code: bool,
+    strong: bool,
+    star: bool,
+    underscore: bool,
+    link: bool,
+}
+
+fn inlines_at(s: &str, depth: usize) -> Vec<Inline> {
     let mut out = Vec::new();
     let mut text = String::new();
     let mut rest = s;
+    let mut unclosed = Unclosed::default();
+    let nest = depth < MAX_NESTING;
     while let Some(c) = rest.chars().next() {
-        let taken = if let Some(r) = rest.strip_prefix('`') {
-            r.find('`')
-                .map(|end| (Inline::Code(r[..end].to_string()), 2 + end))
-        } else if let Some(r) = rest.strip_prefix("**") {
-            closing(r, "**").map(|end| (Inline::Strong(inlines(&r[..end])), 4 + end))
-        } else if let Some(r) = rest.strip_prefix('*').or_else(|| rest.strip_prefix('_')) {
-            let mark = &rest[..1];
-            closing(r, mark).map(|end| (Inline::Em(inlines(&r[..end])), 2 + end))
-        } else if let Some(r) = rest.strip_prefix('[') {
-            r.find("](").and_then(|mid| {
+        let taken = if let Some(r) = rest.strip_prefix('`').filter(|_| !unclosed.code) {
+            let found = r
+                .find('`')
+                .map(|end| (Inline::Code(r[..end].to_string()), 2 + end));
+            unclosed.code = found.is_none();
+            found
+        } else if let Some(r) = rest.strip_prefix("**").filter(|_| nest && !unclosed.strong) {
+            let found = closing(r, "**")
+                .map(|end| (Inline::Strong(inlines_at(&r[..end], depth + 1)), 4 + end));
+            unclosed.strong = found.is_none();
+            found
+        } else if let Some((r, mark)) = rest
+            .strip_prefix('*')
+            // A `**` that did not open bold is a literal `*`, and the next one may open emphasis.
+            .filter(|_| !unclosed.star && !rest.starts_with("**"))
+            .map(|r| (r, "*"))
+            .or_else(|| {
+                rest.strip_prefix('_')
+                    .filter(|_| !unclosed.underscore)
+                    .map(|r| (r, "_"))
+            })
+            .filter(|_| nest)
+        {
+            let found =
+                closing(r, mark).map(|end| (Inline::Em(inlines_at(&r[..end], depth + 1)), 2 + end));
+            if found.is_none() {
+                if mark == "*" {
+                    unclosed.star = true;
+                } else {
+                    unclosed.underscore = true;
+                }
+            }
+            found
+        } else if let Some(r) = rest.strip_prefix('[').filter(|_| nest && !unclosed.link) {
+            let found = r.find("](").and_then(|mid| {
                 let after = &r[mid + 2..];
                 after.find(')').map(|end| {
                     let url = &after[..end];
-                    let label = inlines(&r[..mid]);
+                    let label = inlines_at(&r[..mid], depth + 1);
                     let node = if safe_url(url) {
                         Inline::Link(url.trim().to_string(), label)
                     } else {
@@ -129,7 +177,9 @@ fn inlines(s: &str) -> Vec<Inline> {
                     };
                     (node, 1 + mid + 2 + end + 1)
                 })
-            })
+            });
+            unclosed.link = found.is_none();
+            found
         } else {
             None
         };
@@ -221,6 +271,133 @@ mod tests {
                 .collect()
         }
         walk(&inlines(s))
+    }
+
+    /// Everything a node tree links to, and how deep it nests.
+    fn links_and_depth(nodes: &[Inline], depth: usize, links: &mut Vec<String>) -> usize {
+        nodes
+            .iter()
+            .map(|n| match n {
+                Inline::Text(_) | Inline::Code(_) => depth,
+                Inline::Strong(c) | Inline::Em(c) => links_and_depth(c, depth + 1, links),
+                Inline::Link(u, c) => {
+                    links.push(u.clone());
+                    links_and_depth(c, depth + 1, links)
+                }
+            })
+            .max()
+            .unwrap_or(depth)
+    }
+
+    /// Every `<` a node tree shows, as text, code or inside a link's address.
+    fn angles(nodes: &[Inline]) -> usize {
+        nodes
+            .iter()
+            .map(|n| match n {
+                Inline::Text(t) | Inline::Code(t) => t.matches('<').count(),
+                Inline::Strong(c) | Inline::Em(c) => angles(c),
+                Inline::Link(u, c) => u.matches('<').count() + angles(c),
+            })
+            .sum()
+    }
+
+    /// The fuzz target for the renderer (`scripts/fuzz.sh` runs it for `TWIN_FUZZ_SECONDS`): any answer
+    /// a model can write, markup, HTML and link schemes mixed in. Every link is http(s), nesting stays
+    /// bounded, and every `<` outside a code fence's opening line is shown as a character, so no raw
+    /// HTML is ever interpreted.
+    #[test]
+    fn fuzz_markdown_links_are_http_and_html_stays_text() {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            any::<String>(),
+            Just("**".to_string()),
+            Just("*".to_string()),
+            Just("_".to_string()),
+            Just("`".to_string()),
+            Just("```".to_string()),
+            Just("[".to_string()),
+            Just("](".to_string()),
+            Just(")".to_string()),
+            Just("\n".to_string()),
+            Just("\n\n".to_string()),
+            Just("# ".to_string()),
+            Just("- ".to_string()),
+            Just("1. ".to_string()),
+            Just("https://ok.example/".to_string()),
+            Just("javascript:alert(1)".to_string()),
+            Just(" JaVaScRiPt:alert(1)".to_string()),
+            Just("data:text/html,<b>x</b>".to_string()),
+            Just("mailto:a@b.example".to_string()),
+            Just("vbscript:x".to_string()),
+            Just("<script>alert(1)</script>".to_string()),
+            Just("<img src=x onerror=alert(1)>".to_string()),
+            Just("&lt;b&gt;".to_string()),
+        ];
+        let md = prop::collection::vec(piece, 0..64).prop_map(|p| p.concat());
+        let out = twin_fuzz::run_for(twin_fuzz::Budget::from_env(3_000), md, |md| {
+            let mut shown = 0;
+            for b in blocks(&md) {
+                let texts = match b {
+                    Block::Para(t) | Block::Heading(t) => vec![t],
+                    Block::List { items, .. } => items,
+                    Block::Code(t) => {
+                        shown += t.matches('<').count();
+                        Vec::new()
+                    }
+                };
+                for t in texts {
+                    let nodes = inlines(&t);
+                    let mut links = Vec::new();
+                    let depth = links_and_depth(&nodes, 0, &mut links);
+                    prop_assert!(depth <= MAX_NESTING, "nesting {depth} in {t:?}");
+                    for l in links {
+                        let l = l.to_ascii_lowercase();
+                        prop_assert!(
+                            l.starts_with("https://") || l.starts_with("http://"),
+                            "a link to {l:?}"
+                        );
+                    }
+                    shown += angles(&nodes);
+                }
+            }
+            let fences: usize = md
+                .lines()
+                .filter(|l| l.trim_start().starts_with("```"))
+                .map(|l| l.matches('<').count())
+                .sum();
+            prop_assert_eq!(shown + fences, md.matches('<').count());
+            Ok(())
+        });
+        eprintln!(
+            "| markdown | {} | {:.1} s | {} |",
+            out.cases,
+            out.elapsed.as_secs_f64(),
+            if out.failure.is_none() {
+                "ok"
+            } else {
+                "FAILED"
+            }
+        );
+        assert!(
+            out.failure.is_none(),
+            "after {} cases: {}",
+            out.cases,
+            out.failure.unwrap_or_default()
+        );
+    }
+
+    #[test]
+    fn unclosed_marks_and_deep_brackets_stay_text() {
+        let deep = format!("{}](https://x.example)", "[".repeat(5_000));
+        let nodes = inlines(&deep);
+        let mut links = Vec::new();
+        assert!(links_and_depth(&nodes, 0, &mut links) <= MAX_NESTING);
+        let brackets = "[a ".repeat(4_000);
+        assert!(
+            inline_shape(&brackets) == brackets,
+            "unclosed brackets are text"
+        );
+        assert_eq!(inline_shape("**a*b*"), "*<i>a</i>b*");
     }
 
     #[test]
