@@ -6,4 +6,4 @@ mod client;
 mod stack;
 
 pub use client::{ChatRun, Client, encode_query};
-pub use stack::{API_KEY, Stack};
+pub use stack::{API_KEY, MATRIX_FAULTS, Stack, matrix_id};

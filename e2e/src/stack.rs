@@ -70,6 +70,66 @@ fn cold(secs: u64) -> impl FnOnce(Backend) -> Backend {
     }
 }
 
+/// The fault matrix's faults (stand-in names): each is configured for both protocols, with retrieval
+/// off and on, as the backend [`matrix_id`] names (`worker_checks/fault_matrix.rs` plays them).
+pub const MATRIX_FAULTS: &[&str] = &[
+    "429",
+    "429-bare",
+    "500",
+    "529",
+    "overloaded-mid-stream",
+    "drop-mid-stream",
+    "no-first-byte",
+    "malformed",
+    "cold-60",
+    "slow-1",
+    "unknown-events",
+    "redirect-303",
+];
+
+/// The backend id of one cell of the fault matrix.
+pub fn matrix_id(fault: &str, provider: Provider, retrieval: bool) -> String {
+    let p = match provider {
+        Provider::Anthropic => "a",
+        Provider::Openai => "o",
+    };
+    format!("m-{fault}-{p}-{}", if retrieval { "rag" } else { "plain" })
+}
+
+/// Every cell of the fault matrix as a backend: quick to give up (2 s to the first byte, 3 s of
+/// silence), keyed where Anthropic needs a key; the cold start gives up after 3 s.
+fn matrix_backends() -> Vec<Backend> {
+    let mut out = Vec::new();
+    for fault in MATRIX_FAULTS {
+        for provider in [Provider::Anthropic, Provider::Openai] {
+            for retrieval in [false, true] {
+                let base = format!("{STAND_IN}/fault/{fault}");
+                out.push(backend(
+                    &matrix_id(fault, provider, retrieval),
+                    provider,
+                    &base,
+                    |b| {
+                        let b = Backend {
+                            retrieval,
+                            first_byte_timeout_s: 2,
+                            idle_timeout_s: 3,
+                            cold_start: fault.starts_with("cold-"),
+                            wake_deadline_s: 3,
+                            ..b
+                        };
+                        if provider == Provider::Anthropic {
+                            keyed(b)
+                        } else {
+                            b
+                        }
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
 impl Stack {
     /// The repository root.
     pub fn root() -> PathBuf {
@@ -166,6 +226,7 @@ impl Stack {
                 ..b
             }),
         ];
+        let backends: Vec<Backend> = backends.into_iter().chain(matrix_backends()).collect();
         let secrets = [("ANTHROPIC_API_KEY", API_KEY.to_string())];
         let log = logs.join("wrangler.log");
         let WorkerStack { stand_in, worker } =

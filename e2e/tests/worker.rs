@@ -17,12 +17,16 @@ use twin_shared::Coverage;
 
 #[path = "worker_checks/bounds.rs"]
 mod bounds;
+#[path = "worker_checks/fault_matrix.rs"]
+mod fault_matrix;
 #[path = "worker_checks/feedback.rs"]
 mod feedback;
 #[path = "worker_checks/gaps.rs"]
 mod gaps;
 #[path = "worker_checks/history.rs"]
 mod history;
+#[path = "worker_checks/hostile.rs"]
+mod hostile;
 #[path = "worker_checks/index_asset.rs"]
 mod index_asset;
 #[path = "worker_checks/probe_cache.rs"]
@@ -81,11 +85,19 @@ fn main() {
             "upstream_faults_become_error_events_and_the_next_request_works",
             faults,
         ),
+        (
+            "every_fault_on_both_protocols_with_and_without_retrieval",
+            fault_matrix::every_fault_on_both_protocols_with_and_without_retrieval,
+        ),
         ("a_303_from_the_gpu_host_is_followed", redirect_303),
         ("unknown_upstream_events_are_ignored", unknown_events),
         (
             "bad_input_gets_a_4xx_json_error_naming_the_problem",
             bad_inputs,
+        ),
+        (
+            "hostile_requests_get_a_4xx_naming_the_problem",
+            hostile::hostile_requests_get_a_4xx_naming_the_problem,
         ),
         ("cors_allows_configured_origins_only", cors),
         (

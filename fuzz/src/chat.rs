@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value};
 use twin_shared::chat::{
     ChatMessage, ChatRequest, MAX_ANSWER_CHARS, MAX_BODY_BYTES, MAX_MESSAGE_CHARS, MAX_TURNS, Role,
-    is_blank,
+    forbidden_char, is_blank,
 };
 
 /// Any body: refused by name or accepted within every limit.
@@ -107,6 +107,7 @@ fn parse(budget: Budget) -> Outcome {
                     prop_assert!(m.content.chars().count() <= limit);
                     prop_assert!(!is_blank(&m.content));
                     prop_assert!(m.role == Role::Assistant || m.signature.is_none());
+                    prop_assert!(m.role == Role::Assistant || forbidden_char(&m.content).is_none());
                 }
             }
         }
@@ -126,14 +127,14 @@ fn message() -> impl Strategy<Value = ChatMessage> {
 
 fn bounded(budget: Budget) -> Outcome {
     let question = text().prop_filter("a question the worker takes", |q| {
-        !is_blank(q) && q.chars().count() <= MAX_MESSAGE_CHARS
+        !is_blank(q) && q.chars().count() <= MAX_MESSAGE_CHARS && forbidden_char(q).is_none()
     });
     let input = (prop::collection::vec(message(), 0..40), question);
     run_for(budget, input, |(history, question)| {
         // The widget keeps only what it showed: no blank turns.
         let history: Vec<ChatMessage> = history
             .into_iter()
-            .filter(|m| !is_blank(&m.content))
+            .filter(|m| !is_blank(&m.content) && forbidden_char(&m.content).is_none())
             .collect();
         let req = ChatRequest::bounded("echo", &history, &question, None);
         let body = serde_json::to_vec(&req).map_err(|e| TestCaseError::fail(e.to_string()))?;

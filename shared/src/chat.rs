@@ -75,6 +75,17 @@ pub fn is_invisible(c: char) -> bool {
             | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E007F}')
 }
 
+/// The first character of `text` a reader has no business sending: a control character other than tab
+/// and line breaks (a NUL, an escape, C1 controls) or a bidirectional embedding, override or isolate
+/// (`U+202A`-`U+202E`, `U+2066`-`U+2069`, which can make shown text read differently from what it
+/// is). Zero-width joiners and direction marks stay allowed: scripts and emoji need them.
+pub fn forbidden_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        (c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
 /// A JSON request body of at most `max` bytes, read as `T`: the refusal names the first problem (size,
 /// UTF-8, JSON syntax, then shape), saying the body should be `what`.
 pub fn parse_body<T: serde::de::DeserializeOwned>(
@@ -197,6 +208,17 @@ impl ChatRequest {
                     format!("message {} is empty", i + 1),
                 ));
             }
+            if let Some(c) = forbidden_char(&m.content).filter(|_| m.role == Role::User) {
+                return Err(RequestError::new(
+                    ErrorCode::InvalidRequest,
+                    format!(
+                        "message {} contains U+{:04X}, a control or text-direction character; \
+                         remove it",
+                        i + 1,
+                        u32::from(c)
+                    ),
+                ));
+            }
         }
         if self.messages.last().map(|m| m.role) != Some(Role::User) {
             return Err(RequestError::new(
@@ -260,6 +282,32 @@ mod tests {
             .expect_err("should be refused")
             .code
             .as_str()
+    }
+
+    #[test]
+    fn control_and_direction_characters_are_refused_but_scripts_are_not() {
+        assert_eq!(forbidden_char("tea\u{0}time"), Some('\u{0}'));
+        assert_eq!(forbidden_char("\u{1b}[2J"), Some('\u{1b}'));
+        assert_eq!(forbidden_char("a\u{85}b"), Some('\u{85}'));
+        assert_eq!(forbidden_char("read \u{202e}this"), Some('\u{202e}'));
+        assert_eq!(forbidden_char("a \u{2066}b\u{2069}"), Some('\u{2066}'));
+        // Line breaks, tabs, joiners in emoji, direction marks in Hebrew and Arabic text stay.
+        for ok in [
+            "two\nlines\tand a tab\r\n",
+            "👩\u{200d}💻",
+            "שלום\u{200f} world",
+            "مرحبا",
+        ] {
+            assert_eq!(forbidden_char(ok), None, "{ok:?}");
+        }
+        assert_eq!(
+            code(r#"{"backend":"b","messages":[{"role":"user","content":"a\u0000b"}]}"#),
+            "invalid_request"
+        );
+        assert_eq!(
+            code(r#"{"backend":"b","messages":[{"role":"user","content":"\u0000"}]}"#),
+            "empty_message"
+        );
     }
 
     #[test]

@@ -189,10 +189,12 @@ impl ErrorCode {
             BodyTooLarge => 413,
             UnsupportedMediaType => 415,
             RateLimited => 429,
-            RetrievalFailed => 500,
             UpstreamOverloaded | UpstreamError | UpstreamDropped | UpstreamProtocol
             | UpstreamAuth | UpstreamRejected | EmptyAnswer => 502,
-            NotConfigured | UpstreamUnavailable | GpuUnavailable | BudgetExhausted => 503,
+            // The index is not there yet (a big one still loading, or a failed load not yet retried):
+            // the service is unavailable for now, not broken.
+            NotConfigured | UpstreamUnavailable | GpuUnavailable | BudgetExhausted
+            | RetrievalFailed => 503,
             UpstreamTimeout => 504,
         }
     }
@@ -214,6 +216,7 @@ impl ErrorCode {
                 | EmptyAnswer
                 | GpuUnavailable
                 | BudgetExhausted
+                | RetrievalFailed
         )
     }
 }
@@ -251,7 +254,8 @@ mod tests {
         }
         assert_eq!(ErrorCode::BodyTooLarge.status(), 413);
         assert!(!ErrorCode::UpstreamAuth.retryable());
-        assert!(!ErrorCode::RetrievalFailed.retryable());
+        assert!(ErrorCode::RetrievalFailed.retryable());
+        assert_eq!(ErrorCode::RetrievalFailed.status(), 503);
         assert!(ErrorCode::GpuUnavailable.retryable());
     }
 }

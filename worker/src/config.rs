@@ -23,6 +23,9 @@ pub struct Config {
     /// Serve requests when the rate limiter is missing or fails (`RATE_LIMIT_FAILURE = "open"`);
     /// the default, `"closed"`, refuses them.
     pub rate_limit_fail_open: bool,
+    /// Whether the rate limit applies at all (`RATE_LIMIT = "off"` switches it off, for a load run on
+    /// loopback; the worker logs that it is off on every start).
+    pub rate_limit: bool,
     /// How much each answer's trace keeps (`TRACES`).
     pub traces: TraceMode,
     /// Days a trace is kept (`TRACE_RETENTION_DAYS`, 30): the daily scheduled run deletes older ones.
@@ -89,6 +92,18 @@ impl Config {
                 ));
             }
         };
+        let rate_limit = match var("RATE_LIMIT").as_deref().map(str::trim) {
+            None | Some("on") => true,
+            Some("off") => {
+                worker::console_error!("RATE_LIMIT is off: no client is rate limited");
+                false
+            }
+            Some(other) => {
+                return Err(format!(
+                    "RATE_LIMIT is {other:?}; use \"on\" (the default) or \"off\""
+                ));
+            }
+        };
         let traces = TraceMode::parse(var("TRACES").as_deref())?;
         let trace_retention_days = match var("TRACE_RETENTION_DAYS") {
             None => 30,
@@ -105,6 +120,7 @@ impl Config {
             trace_retention_days,
             traces,
             rate_limit_fail_open,
+            rate_limit,
             probes,
             author: var("AUTHOR").unwrap_or_else(|| "the author".into()),
             allowed_origins: var("ALLOWED_ORIGINS")

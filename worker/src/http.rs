@@ -21,7 +21,20 @@ pub async fn read_capped(req: &mut Request, max: usize) -> Result<Body> {
         return Ok(Body::TooLarge);
     }
     let mut body = Vec::new();
-    while let Some(chunk) = chunks.next().await {
+    let until = crate::clock::now_ms() + BODY_MS as f64;
+    loop {
+        let left = until - crate::clock::now_ms();
+        if left <= 0.0 {
+            return Ok(Body::Slow);
+        }
+        let wait = Box::pin(crate::clock::sleep(std::time::Duration::from_millis(
+            left as u64,
+        )));
+        let chunk = match futures_util::future::select(chunks.next(), wait).await {
+            futures_util::future::Either::Left((Some(chunk), _)) => chunk,
+            futures_util::future::Either::Left((None, _)) => break,
+            futures_util::future::Either::Right(_) => return Ok(Body::Slow),
+        };
         let Ok(chunk) = chunk else {
             return Ok(Body::Broken);
         };
@@ -41,7 +54,12 @@ pub enum Body {
     TooLarge,
     /// The client's upload broke off.
     Broken,
+    /// The body did not arrive within [`BODY_MS`] (a client trickling it, or stalled).
+    Slow,
 }
+
+/// Longest a request body may take to arrive: a chat request is a few kilobytes.
+pub const BODY_MS: u64 = 10_000;
 
 impl Body {
     /// The bytes, or the refusal to send: `body_too_large` naming `max`, or `invalid_request`.
@@ -55,6 +73,10 @@ impl Body {
             Body::Broken => Err(refuse(
                 ErrorCode::InvalidRequest,
                 "the body could not be read to its end",
+            )),
+            Body::Slow => Err(refuse(
+                ErrorCode::InvalidRequest,
+                format!("the body did not arrive within {} s", BODY_MS / 1000),
             )),
         }
     }
@@ -82,6 +104,15 @@ async fn drain(chunks: &mut worker::ByteStream) {
             _ => return,
         }
     }
+}
+
+/// Whether every `%`-escape of a query string decodes to UTF-8 (`+` is a space and cannot break it).
+pub fn query_is_utf8(query: &str) -> bool {
+    query.split('&').all(|pair| {
+        percent_encoding::percent_decode_str(pair)
+            .decode_utf8()
+            .is_ok()
+    })
 }
 
 /// A JSON response with `status`.

@@ -75,7 +75,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {
     let path = req.path();
-    let route = match route_table::lookup(&path, &req.method()) {
+    let route = match route_table::lookup_name(&path, &req.inner().method()) {
         Lookup::Found(r) => r,
         Lookup::NoPath => {
             return http::refuse(
@@ -92,7 +92,7 @@ async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Resul
             return Ok(resp);
         }
     };
-    if route.rate_limited {
+    if route.rate_limited && config.rate_limit {
         let (code, message) = match rate_limit::check(env, &req, config.rate_limit_fail_open).await
         {
             rate_limit::Verdict::Allow => (None, ""),

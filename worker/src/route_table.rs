@@ -86,9 +86,15 @@ pub enum Lookup {
 
 /// The route for `path` and `method`.
 pub fn lookup(path: &str, method: &Method) -> Lookup {
+    lookup_name(path, method.as_ref())
+}
+
+/// [`lookup`] by the method as the request spelled it: `worker::Method` reads a method it does not
+/// know (`PROPFIND`, `BREW`) as `GET`, which would run a GET route for it.
+pub fn lookup_name(path: &str, method: &str) -> Lookup {
     let mut other = None;
     for r in ROUTES.iter().filter(|r| r.path == path) {
-        if r.method == *method {
+        if r.method.as_ref() == method {
             return Lookup::Found(r);
         }
         other = Some(r.method.clone());
@@ -126,6 +132,14 @@ mod tests {
             Lookup::WrongMethod(Method::Post)
         );
         assert_eq!(lookup("/api/nope", &Method::Get), Lookup::NoPath);
+        assert_eq!(
+            lookup_name("/api/search", "PROPFIND"),
+            Lookup::WrongMethod(Method::Get)
+        );
+        assert_eq!(
+            lookup_name("/api/search", "get"),
+            Lookup::WrongMethod(Method::Get)
+        );
         assert_eq!(lookup("/api/chat/", &Method::Post), Lookup::NoPath);
         // One row per path and method.
         for (i, a) in ROUTES.iter().enumerate() {

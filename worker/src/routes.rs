@@ -54,6 +54,22 @@ pub fn search(req: &Request, config: &Config) -> Result<Response> {
     let Some(q) = query.q.filter(|q| !q.trim().is_empty()) else {
         return http::refuse(ErrorCode::MissingQuery, "add ?q= with a question");
     };
+    // The query string is decoded leniently (bad UTF-8 becomes U+FFFD): refuse it instead.
+    if !http::query_is_utf8(req.url()?.query().unwrap_or_default()) {
+        return http::refuse(
+            ErrorCode::BadQuery,
+            "the query string is not UTF-8 once its %-escapes are decoded",
+        );
+    }
+    if let Some(c) = twin_shared::chat::forbidden_char(&q) {
+        return http::refuse(
+            ErrorCode::BadQuery,
+            format!(
+                "q contains U+{:04X}, a control or text-direction character",
+                u32::from(c)
+            ),
+        );
+    }
     if q.chars().count() > MAX_Q_CHARS {
         return http::refuse(
             ErrorCode::QueryTooLong,

@@ -10,6 +10,15 @@ pub enum Fault {
     None,
     /// HTTP 429 with `retry-after: <secs>` and the protocol's rate-limit error body (`429` or `429-<secs>`).
     RateLimited { retry_after_s: u32 },
+    /// HTTP 429 with no `retry-after` at all (`429-bare`).
+    RateLimitedBare,
+    /// Headers (and then a healthy answer) only after `secs` (`slow-<secs>`): a slow first byte that
+    /// still comes within the worker's timeout.
+    SlowFirstByte { secs: u64 },
+    /// A fast healthy answer for load runs (`seq-<n>`): deltas `s0 `, `s1 `, ... `s<n-1> ` sent with no
+    /// pause, then `sum:<hex>`, the [`sequence_checksum`] of the text before it, so a reader can tell a
+    /// lost, repeated or reordered chunk.
+    Sequence { deltas: u32 },
     /// HTTP 500 with an `api_error` / `server_error` body (`500`).
     ServerError,
     /// HTTP 529 `overloaded_error`, as Anthropic sends when overloaded (`529`).
@@ -62,6 +71,25 @@ pub enum AnswerStyle {
     Judge,
 }
 
+/// The most deltas a `seq-<n>` answer may have.
+pub const MAX_SEQUENCE: u32 = 100_000;
+
+/// FNV-1a (64-bit) of `text`: the checksum a `seq-<n>` answer ends with, so a load run can check that
+/// every chunk arrived once and in order.
+pub fn sequence_checksum(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The text of a `seq-<n>` answer: `n` numbered deltas, then the checksum of their text.
+pub fn sequence_deltas(n: u32) -> Vec<String> {
+    let mut deltas: Vec<String> = (0..n).map(|i| format!("s{i} ")).collect();
+    let sum = sequence_checksum(&deltas.concat());
+    deltas.push(format!("sum:{sum:016x}"));
+    deltas
+}
+
 /// How long a `no-first-byte` request is held before the stand-in gives up itself (bounded, never forever).
 pub const NO_FIRST_BYTE_HOLD: Duration = Duration::from_secs(300);
 
@@ -75,6 +103,7 @@ impl Fault {
         Some(match name {
             "none" | "ok" => Fault::None,
             "429" => Fault::RateLimited { retry_after_s: 7 },
+            "429-bare" => Fault::RateLimitedBare,
             "500" => Fault::ServerError,
             "529" => Fault::Overloaded,
             "overloaded-mid-stream" => Fault::OverloadedMidStream,
@@ -98,6 +127,12 @@ impl Fault {
                     }
                 } else if let Some(secs) = number("cold-") {
                     Fault::ColdStart { secs }
+                } else if let Some(secs) = number("slow-") {
+                    Fault::SlowFirstByte { secs }
+                } else if let Some(n) = number("seq-") {
+                    Fault::Sequence {
+                        deltas: u32::try_from(n).ok().filter(|n| *n <= MAX_SEQUENCE)?,
+                    }
                 } else {
                     return None;
                 }
@@ -109,6 +144,9 @@ impl Fault {
     pub const NAMES: &'static [&'static str] = &[
         "429",
         "429-<secs>",
+        "429-bare",
+        "slow-<secs>",
+        "seq-<n>",
         "500",
         "529",
         "overloaded-mid-stream",
@@ -145,6 +183,19 @@ mod tests {
         );
         assert_eq!(Fault::parse("cold-5"), Some(Fault::ColdStart { secs: 5 }));
         assert_eq!(Fault::parse("cold-x"), None);
+        assert_eq!(Fault::parse("429-bare"), Some(Fault::RateLimitedBare));
+        assert_eq!(
+            Fault::parse("slow-2"),
+            Some(Fault::SlowFirstByte { secs: 2 })
+        );
+        assert_eq!(Fault::parse("seq-5"), Some(Fault::Sequence { deltas: 5 }));
+        assert_eq!(Fault::parse("seq-100001"), None);
+        let seq = sequence_deltas(3);
+        assert_eq!(seq[..3], ["s0 ", "s1 ", "s2 "]);
+        assert_eq!(
+            seq[3],
+            format!("sum:{:016x}", sequence_checksum("s0 s1 s2 "))
+        );
         assert_eq!(Fault::parse("explode"), None);
         assert_eq!(
             Fault::parse("answer-generic"),

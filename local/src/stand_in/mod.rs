@@ -9,7 +9,9 @@ mod anthropic;
 mod fault;
 mod openai;
 
-pub use fault::{AnswerStyle, Fault, NO_FIRST_BYTE_HOLD};
+pub use fault::{
+    AnswerStyle, Fault, MAX_SEQUENCE, NO_FIRST_BYTE_HOLD, sequence_checksum, sequence_deltas,
+};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -285,6 +287,11 @@ async fn handle(
             "rate limited (stand-in)",
             &[("retry-after", retry_after_s.to_string())],
         ),
+        Fault::RateLimitedBare => error(protocol, 429, "rate limited (stand-in)", &[]),
+        Fault::SlowFirstByte { secs } => {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            answer(protocol, &body, Fault::None)
+        }
         Fault::ServerError => error(protocol, 500, "internal server error (stand-in)", &[]),
         Fault::Overloaded => error(protocol, 529, "Overloaded (stand-in)", &[]),
         Fault::ColdStart { secs } => {
@@ -361,6 +368,7 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
             answer::long_deltas(body["max_tokens"].as_u64().unwrap_or(600))
         }
         Fault::Answer(style) => answer::styled_deltas(style, &user),
+        Fault::Sequence { deltas } => sequence_deltas(deltas),
         _ => answer::answer_deltas(&user),
     };
     let input_tokens = answer::approx_tokens(body);
@@ -433,10 +441,10 @@ fn answer(protocol: Protocol, body: &Value, fault: Fault) -> Response {
             frames.extend(tail.into_iter().map(Ok));
         }
     }
-    let interval = if fault == Fault::Trickle {
-        TRICKLE_INTERVAL
-    } else {
-        DELTA_INTERVAL
+    let interval = match fault {
+        Fault::Trickle => TRICKLE_INTERVAL,
+        Fault::Sequence { .. } => Duration::ZERO,
+        _ => DELTA_INTERVAL,
     };
     sse_response(frames, interval)
 }
