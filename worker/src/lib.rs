@@ -75,7 +75,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 
 async fn route(req: Request, env: &Env, config: &Config, ctx: &Context) -> Result<Response> {
     let path = req.path();
-    let route = match route_table::lookup_name(&path, &req.inner().method()) {
+    let route = match route_table::lookup(&path, &req.inner().method()) {
         Lookup::Found(r) => r,
         Lookup::NoPath => {
             return http::refuse(

@@ -85,13 +85,7 @@ pub enum Lookup {
 }
 
 /// The route for `path` and `method`.
-pub fn lookup(path: &str, method: &Method) -> Lookup {
-    lookup_name(path, method.as_ref())
-}
-
-/// [`lookup`] by the method as the request spelled it: `worker::Method` reads a method it does not
-/// know (`PROPFIND`, `BREW`) as `GET`, which would run a GET route for it.
-pub fn lookup_name(path: &str, method: &str) -> Lookup {
+pub fn lookup(path: &str, method: &str) -> Lookup {
     let mut other = None;
     for r in ROUTES.iter().filter(|r| r.path == path) {
         if r.method.as_ref() == method {
@@ -114,7 +108,7 @@ mod tests {
 
     #[test]
     fn the_table_dispatches_refuses_and_limits() {
-        let found = |path, method| match lookup(path, &method) {
+        let found = |path, method: Method| match lookup(path, method.as_ref()) {
             Lookup::Found(r) => (r.handler, r.rate_limited),
             other => panic!("{path}: {other:?}"),
         };
@@ -128,19 +122,19 @@ mod tests {
         );
         assert_eq!(found("/api/config", Method::Get), (Handler::Config, false));
         assert_eq!(
-            lookup("/api/chat", &Method::Get),
+            lookup("/api/chat", "GET"),
             Lookup::WrongMethod(Method::Post)
         );
-        assert_eq!(lookup("/api/nope", &Method::Get), Lookup::NoPath);
+        assert_eq!(lookup("/api/nope", "GET"), Lookup::NoPath);
         assert_eq!(
-            lookup_name("/api/search", "PROPFIND"),
+            lookup("/api/search", "PROPFIND"),
             Lookup::WrongMethod(Method::Get)
         );
         assert_eq!(
-            lookup_name("/api/search", "get"),
+            lookup("/api/search", "get"),
             Lookup::WrongMethod(Method::Get)
         );
-        assert_eq!(lookup("/api/chat/", &Method::Post), Lookup::NoPath);
+        assert_eq!(lookup("/api/chat/", "POST"), Lookup::NoPath);
         // One row per path and method.
         for (i, a) in ROUTES.iter().enumerate() {
             assert!(ROUTES[i + 1..].iter().all(|b| b != a), "{} twice", a.path);
