@@ -96,8 +96,9 @@ pub fn matrix_id(fault: &str, provider: Provider, retrieval: bool) -> String {
     format!("m-{fault}-{p}-{}", if retrieval { "rag" } else { "plain" })
 }
 
-/// Every cell of the fault matrix as a backend: quick to give up (2 s to the first byte, 3 s of
-/// silence), keyed where Anthropic needs a key; the cold start gives up after 3 s.
+/// Every cell of the fault matrix as a backend: quick to give up (4 s to the first byte, so `slow-1`
+/// has room on a busy machine; 3 s of silence), keyed where Anthropic needs a key; the cold start gives
+/// up after 3 s.
 fn matrix_backends() -> Vec<Backend> {
     let mut out = Vec::new();
     for fault in MATRIX_FAULTS {
@@ -111,7 +112,7 @@ fn matrix_backends() -> Vec<Backend> {
                     |b| {
                         let b = Backend {
                             retrieval,
-                            first_byte_timeout_s: 2,
+                            first_byte_timeout_s: 4,
                             idle_timeout_s: 3,
                             cold_start: fault.starts_with("cold-"),
                             wake_deadline_s: 3,

@@ -43,7 +43,8 @@ impl Budget {
 /// What one target's run came to.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// Inputs tried.
+    /// Inputs tried: every case of the batches that passed, and the whole batch a failure came in
+    /// (proptest does not say how far into it).
     pub cases: u64,
     /// How long it ran.
     pub elapsed: Duration,

@@ -191,8 +191,8 @@ impl ErrorCode {
             RateLimited => 429,
             UpstreamOverloaded | UpstreamError | UpstreamDropped | UpstreamProtocol
             | UpstreamAuth | UpstreamRejected | EmptyAnswer => 502,
-            // The index is not there yet (a big one still loading, or a failed load not yet retried):
-            // the service is unavailable for now, not broken.
+            // The index is not there: still loading, a failed load not yet retried, or one that
+            // will not open until a redeploy. Unavailable, not an internal error.
             NotConfigured | UpstreamUnavailable | GpuUnavailable | BudgetExhausted
             | RetrievalFailed => 503,
             UpstreamTimeout => 504,
@@ -216,7 +216,6 @@ impl ErrorCode {
                 | EmptyAnswer
                 | GpuUnavailable
                 | BudgetExhausted
-                | RetrievalFailed
         )
     }
 }
@@ -254,7 +253,9 @@ mod tests {
         }
         assert_eq!(ErrorCode::BodyTooLarge.status(), 413);
         assert!(!ErrorCode::UpstreamAuth.retryable());
-        assert!(ErrorCode::RetrievalFailed.retryable());
+        // 503 (the index is not there), but not retryable: it also covers an index that will never
+        // open (built without one, or a mismatched asset) until the worker is redeployed.
+        assert!(!ErrorCode::RetrievalFailed.retryable());
         assert_eq!(ErrorCode::RetrievalFailed.status(), 503);
         assert!(ErrorCode::GpuUnavailable.retryable());
     }

@@ -61,8 +61,14 @@ impl Provider {
         match self {
             Provider::Anthropic => anthropic::decode(&event.event, &event.data),
             // OpenAI streams name no events (the default type is "message"): a named one is an
-            // extension this client does not know, ignored like Anthropic's unknown events.
-            Provider::Openai if !matches!(event.event.as_str(), "" | "message") => Ok(Vec::new()),
+            // extension this client does not know, ignored like Anthropic's unknown events, unless
+            // it carries an error (`event: error`), which still ends the answer as one.
+            Provider::Openai if !matches!(event.event.as_str(), "" | "message") => {
+                Ok(openai::decode(&event.data)
+                    .ok()
+                    .filter(|items| items.iter().any(|i| matches!(i, Upstream::Error { .. })))
+                    .unwrap_or_default())
+            }
             Provider::Openai => openai::decode(&event.data),
         }
     }
@@ -167,6 +173,17 @@ mod tests {
         };
         let unknown = event("stand_in_future_event", r#"{"detail":"ignore me"}"#);
         assert_eq!(Provider::Openai.decode(&unknown), Ok(Vec::new()));
+        let named_error = event(
+            "error",
+            r#"{"error":{"type":"server_error","message":"boom"}}"#,
+        );
+        assert!(
+            matches!(
+                Provider::Openai.decode(&named_error).as_deref(),
+                Ok([Upstream::Error { .. }])
+            ),
+            "a named event that carries an error still ends the answer"
+        );
         let text = r#"{"choices":[{"delta":{"content":"hi"}}]}"#;
         assert_eq!(
             Provider::Openai.decode(&event("message", text)),

@@ -4,8 +4,8 @@ use futures_util::StreamExt;
 use twin_shared::{ApiError, ErrorCode};
 use worker::{Headers, Request, Response, Result};
 
-/// Reads a request body, keeping at most `max` bytes: past that it is `None`, whether or not it
-/// declared a `Content-Length`, and nothing more is buffered. The rest is read and thrown away for at
+/// Reads a request body, keeping at most `max` bytes and waiting at most [`BODY_MS`] for it: past
+/// either it is refused, whether or not it declared a `Content-Length`, and nothing more is buffered. The rest is read and thrown away for at
 /// most [`DRAIN_BYTES`] or [`DRAIN_MS`] (workerd stalls the next request when a body is abandoned
 /// half-read), then abandoned. A request without a body reads as empty.
 pub async fn read_capped(req: &mut Request, max: usize) -> Result<Body> {
@@ -33,7 +33,10 @@ pub async fn read_capped(req: &mut Request, max: usize) -> Result<Body> {
         let chunk = match futures_util::future::select(chunks.next(), wait).await {
             futures_util::future::Either::Left((Some(chunk), _)) => chunk,
             futures_util::future::Either::Left((None, _)) => break,
-            futures_util::future::Either::Right(_) => return Ok(Body::Slow),
+            futures_util::future::Either::Right(_) => {
+                drain(&mut chunks).await;
+                return Ok(Body::Slow);
+            }
         };
         let Ok(chunk) = chunk else {
             return Ok(Body::Broken);
