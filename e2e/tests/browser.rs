@@ -610,6 +610,54 @@ async fn error_shows_a_message_and_retry_works(ctx: &Ctx) {
     );
 }
 
+/// A stream cut mid-answer keeps the text that arrived and offers "Try again"; a 429 with
+/// `retry-after` says when to ask again; and the page stays usable: the next question is answered into
+/// both panes again.
+async fn a_cut_stream_keeps_its_text_and_a_rate_limit_says_when(ctx: &Ctx) {
+    let page = &ctx.page;
+    open(
+        page,
+        &ctx.demo.page_url.replace("post.html", "resilience.html"),
+    )
+    .await;
+    let pane = |id: &str| format!("{ROOT}.querySelector('.pane[data-backend={id}]')");
+    for round in 1..=2 {
+        type_and_enter(page, &format!("'Are you there? ({round})'")).await;
+        for id in ["cut", "busy"] {
+            wait_for(
+                page,
+                &format!("{}.querySelectorAll('.turn').length === {round} && !!{}.querySelectorAll('.turn')[{}].querySelector('.error')", pane(id), pane(id), round - 1),
+                Duration::from_secs(30),
+                &format!("{id}: the error of question {round}"),
+            )
+            .await;
+        }
+        let turn = |id: &str| format!("{}.querySelectorAll('.turn')[{}]", pane(id), round - 1);
+        let v = read(
+            page,
+            &format!(
+                "({{cut: {c}.querySelector('.a').textContent, cutError: {c}.querySelector('.error').textContent, retry: !!{c}.querySelector('.error button.retry'), busy: {b}.querySelector('.error').textContent}})",
+                c = turn("cut"),
+                b = turn("busy")
+            ),
+        )
+        .await;
+        assert!(
+            text(&v, "cut").split_whitespace().count() >= 2,
+            "the text that arrived before the cut is kept: {v}"
+        );
+        assert!(
+            v["retry"].as_bool() == Some(true),
+            "a cut answer can be asked again: {v}"
+        );
+        assert!(
+            text(&v, "busy").contains("Try again in 30 seconds"),
+            "the 429's retry-after is told: {v}"
+        );
+    }
+    screenshot(ctx, "resilience").await;
+}
+
 async fn narrow_window_stacks_the_panes(ctx: &Ctx) {
     let page = &ctx.page;
     page.execute(SetDeviceMetricsOverrideParams::new(600, 1000, 1.0, false))
@@ -927,6 +975,13 @@ fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
             "<div id=\"twin-chat\" data-backends=\"long\"",
         ),
     )?;
+    std::fs::write(
+        into.join("resilience.html"),
+        post.replace(
+            "<div id=\"twin-chat\"",
+            "<div id=\"twin-chat\" data-backends=\"cut,busy\"",
+        ),
+    )?;
     std::fs::write(into.join("csp.html"), strict_csp_page(&post)?)
 }
 
@@ -991,6 +1046,27 @@ fn main() {
                 )
             },
             Backend {
+                subtitle: "stand-in cutting the connection mid-answer".into(),
+                idle_timeout_s: 3,
+                ..Backend::new(
+                    "cut",
+                    "Cut",
+                    Provider::Openai,
+                    &format!("{STAND_IN}/fault/drop-mid-stream"),
+                    "x",
+                )
+            },
+            Backend {
+                subtitle: "stand-in rate limited for 30 s".into(),
+                ..Backend::new(
+                    "busy",
+                    "Busy",
+                    Provider::Openai,
+                    &format!("{STAND_IN}/fault/429-30"),
+                    "x",
+                )
+            },
+            Backend {
                 subtitle: "stand-in answering 600 words".into(),
                 max_tokens: 600,
                 ..Backend::new(
@@ -1026,6 +1102,7 @@ fn main() {
             check!(thumbs_down_and_a_jailbreak_report_reach_the_author),
             check!(follow_ups_after_a_long_answer_work),
             check!(error_shows_a_message_and_retry_works),
+            check!(a_cut_stream_keeps_its_text_and_a_rate_limit_says_when),
             check!(the_widget_works_under_a_strict_csp),
             check!(a_worker_with_one_backend_gives_one_pane),
             check!(narrow_window_stacks_the_panes),
