@@ -42,11 +42,7 @@ fn damaged(budget: Budget) -> Outcome {
     let intact = match crate::query::blob() {
         Ok(b) => b,
         Err(e) => {
-            return Outcome {
-                cases: 0,
-                elapsed: std::time::Duration::ZERO,
-                failure: Some(format!("the fuzz blob could not be built: {e}")),
-            };
+            return Outcome::setup_failed(format!("the fuzz blob could not be built: {e}"));
         }
     };
     run_for(budget, damage(), |d| {

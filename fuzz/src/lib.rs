@@ -52,6 +52,17 @@ pub struct Outcome {
     pub failure: Option<String>,
 }
 
+impl Outcome {
+    /// A target that could not even set up (its fixture index did not build): no case ran.
+    pub fn setup_failed(why: String) -> Outcome {
+        Outcome {
+            cases: 0,
+            elapsed: Duration::ZERO,
+            failure: Some(why),
+        }
+    }
+}
+
 /// Cases per batch of a timed run: each batch is a fresh runner with a fresh random seed.
 const BATCH: u32 = 256;
 

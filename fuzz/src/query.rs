@@ -106,11 +106,7 @@ fn query(budget: Budget) -> Outcome {
     let index = match index() {
         Ok(i) => i,
         Err(e) => {
-            return Outcome {
-                cases: 0,
-                elapsed: std::time::Duration::ZERO,
-                failure: Some(format!("the fuzz index could not be built: {e}")),
-            };
+            return Outcome::setup_failed(format!("the fuzz index could not be built: {e}"));
         }
     };
     run_for(budget, (question(), 1usize..12), |(q, k)| {
