@@ -5,7 +5,7 @@
 //! itself. Prints one table.
 //!
 //! Run: `cargo bench -p twin-e2e --bench load`. Knobs (environment): `TWIN_LOAD_CONCURRENCY` (200
-//! chats at once), `TWIN_LOAD_DELTAS` (100 a chat), `TWIN_SOAK_SECONDS` (0: no soak; 600 is the
+//! chats at once), `TWIN_LOAD_DELTAS` (30 a chat), `TWIN_SOAK_SECONDS` (0: no soak; 600 is the
 //! ten-minute soak) and `TWIN_SOAK_RATE` (chats started a second, 5).
 
 use futures_util::StreamExt;
@@ -71,7 +71,25 @@ async fn chat(
             Err(_) => return ("broken".to_string(), None, 0),
         };
         if r.status() != 200 {
-            return (format!("http {}", r.status().as_u16()), None, 0);
+            // Whose refusal it is: the worker's JSON error code, or the first words of another body
+            // (wrangler's own proxy answers 503 with text).
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap_or_default();
+            let code = serde_json::from_str::<twin_shared::ApiError>(&body)
+                .map(|e| e.error.code)
+                .unwrap_or_else(|_| {
+                    body.chars()
+                        .map(|c| {
+                            if c.is_whitespace() || c == '|' {
+                                ' '
+                            } else {
+                                c
+                            }
+                        })
+                        .take(40)
+                        .collect()
+                });
+            return (format!("http {status} ({code})"), None, 0);
         }
         let mut events = sse_events(r.bytes_stream());
         let (mut text, mut ttft, mut deltas) = (String::new(), None, 0);
@@ -131,9 +149,18 @@ struct Row {
     outcomes: Vec<Outcome>,
     /// workerd's resident memory before the phase and after its last chat ended.
     memory: (u64, u64),
+    /// workerd's open file descriptors before the phase, at their peak, and after it.
+    fds: (u64, u64, u64),
 }
 
 impl Row {
+    /// Whether the phase was stopped for workerd's open files (the next phase would meet the same).
+    fn stopped(&self) -> bool {
+        self.outcomes
+            .iter()
+            .any(|o| o.result.starts_with("stopped"))
+    }
+
     fn print(&self) {
         let mut by: BTreeMap<&str, usize> = BTreeMap::new();
         for o in &self.outcomes {
@@ -154,7 +181,7 @@ impl Row {
         let deltas: usize = self.outcomes.iter().map(|o| o.deltas).sum();
         let secs = self.elapsed.as_secs_f64();
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {:.1} chats/s, {:.0} deltas/s | {:.0} → {:.0} MB |",
+            "| {} | {} | {} | {} | {} | {} | {} | {:.1} chats/s, {:.0} deltas/s | {:.0} → {:.0} MB | {} → {} → {} |",
             self.phase,
             self.chats,
             served,
@@ -170,20 +197,38 @@ impl Row {
             deltas as f64 / secs,
             self.memory.0 as f64 / 1e6,
             self.memory.1 as f64 / 1e6,
+            self.fds.0,
+            self.fds.1,
+            self.fds.2,
         );
     }
 }
 
-fn workerd_rss(w: &WranglerDev) -> u64 {
+/// Resident memory of wrangler's workerd processes (its proxy and the worker), summed, and the open file
+/// descriptors of those processes now.
+fn workerd(w: &WranglerDev) -> (u64, u64) {
     w.usage()
         .iter()
         .filter(|p| p.name == "workerd")
-        .map(|p| p.rss_bytes)
-        .sum()
+        .fold((0, 0), |(rss, fds), p| {
+            (rss + p.rss_bytes, fds + p.open_fds)
+        })
 }
 
+/// The open-file limit asked for wrangler and workerd. Under `wrangler dev`, wrangler's inspector proxy
+/// (in its own workerd) posts every inspector event of the worker's to wrangler's node process, each
+/// on a socket of its own, and the worker's inspector reports every chunk of every upstream stream
+/// (`Network.dataReceived`): about one socket per delta, held until node closes it. A deployed worker
+/// has no inspector proxy.
+const OPEN_FILES: u64 = 1 << 20;
+
+/// Open file descriptors (of both workerd processes together) past which a phase is stopped: nine
+/// tenths of the limit each inherits, and never past 25,000 (loopback runs out of ephemeral ports near
+/// 28,000). Near its limit, workerd logs an error for every refused accept, without end.
+static STOP_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(u64::MAX);
+
 /// Runs `chats` chats, started `gap` apart (zero: all at once), each from the client `ip(i)`, while
-/// sampling workerd's memory.
+/// sampling workerd's memory and open files (the phase stops early if they pass `STOP_AT`).
 fn phase(
     rt: &tokio::runtime::Runtime,
     worker: &WranglerDev,
@@ -198,37 +243,80 @@ fn phase(
         .pool_max_idle_per_host(0)
         .build()
         .expect("http client");
-    let before = workerd_rss(worker);
+    let stop_at = STOP_AT.load(std::sync::atomic::Ordering::Relaxed);
+    let (rss_before, fds_before) = workerd(worker);
+    let peak_fds = std::cell::Cell::new(fds_before);
     let started = Instant::now();
     let outcomes = rt.block_on(async {
         let mut tasks = Vec::new();
-        for i in 0..chats {
-            let (http, url, ip) = (http.clone(), worker.url.clone(), ip(i));
-            let backend = if i % 2 == 0 { "seq" } else { "seq-a" };
-            tasks.push(tokio::spawn(async move {
-                chat(&http, &url, backend, &ip, &format!("load question {i}"), n).await
-            }));
-            if !gap.is_zero() {
-                tokio::time::sleep(gap).await;
+        let launch = async {
+            for i in 0..chats {
+                let (http, url, ip) = (http.clone(), worker.url.clone(), ip(i));
+                let backend = if i % 2 == 0 { "seq" } else { "seq-a" };
+                tasks.push(tokio::spawn(async move {
+                    chat(&http, &url, backend, &ip, &format!("load question {i}"), n).await
+                }));
+                if !gap.is_zero() {
+                    tokio::time::sleep(gap).await;
+                }
             }
-        }
-        let mut out = Vec::new();
-        for t in tasks {
-            out.push(t.await.unwrap_or(Outcome {
-                result: "task panicked".into(),
+            let mut out = Vec::new();
+            for t in tasks.iter_mut() {
+                out.push(t.await.unwrap_or(Outcome {
+                    result: "task panicked".into(),
+                    ttft: None,
+                    deltas: 0,
+                }));
+            }
+            out
+        };
+        let watch = async {
+            loop {
+                let (_, fds) = workerd(worker);
+                peak_fds.set(peak_fds.get().max(fds));
+                if fds > stop_at {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        };
+        let finished = tokio::select! {
+            out = launch => Some(out),
+            () = watch => None,
+        };
+        finished.unwrap_or_else(|| {
+            eprintln!("load: {name}: workerd passed {stop_at} open files; the phase is stopped");
+            // Chats that finished keep their outcome; the rest (and those never started) are stopped.
+            let stopped = || Outcome {
+                result: format!("stopped: workerd over {stop_at} open files"),
                 ttft: None,
                 deltas: 0,
-            }));
-        }
-        out
+            };
+            let mut out = Vec::new();
+            for t in tasks.drain(..) {
+                if t.is_finished() {
+                    out.push(
+                        futures_util::FutureExt::now_or_never(t)
+                            .and_then(Result::ok)
+                            .unwrap_or_else(stopped),
+                    );
+                } else {
+                    t.abort();
+                    out.push(stopped());
+                }
+            }
+            out.resize_with(chats, stopped);
+            out
+        })
     });
-    let after = workerd_rss(worker);
+    let (rss_after, fds_after) = workerd(worker);
     Row {
         phase: name.to_string(),
         chats,
         elapsed: started.elapsed(),
         outcomes,
-        memory: (before, after),
+        memory: (rss_before, rss_after),
+        fds: (fds_before, peak_fds.get(), fds_after),
     }
 }
 
@@ -262,9 +350,18 @@ fn start(root: &Path, n: u64, rate_limit: bool, log: &str) -> WorkerStack {
 fn main() {
     let root = Stack::root();
     let concurrency = knob("TWIN_LOAD_CONCURRENCY", 200) as usize;
-    let n = knob("TWIN_LOAD_DELTAS", 100);
+    // Thirty, not a hundred: under `wrangler dev` each delta costs a socket for a while (`OPEN_FILES`),
+    // and 200 chats of 100 deltas pass workerd's 20,000 open files on this machine.
+    let n = knob("TWIN_LOAD_DELTAS", 30);
     let soak_s = knob("TWIN_SOAK_SECONDS", 0);
     let rate = knob("TWIN_SOAK_RATE", 5).max(1);
+    // Before wrangler starts, so workerd inherits it (see `OPEN_FILES`).
+    let fd_limit = twin_local::usage::raise_open_files(OPEN_FILES).unwrap_or(1024);
+    STOP_AT.store(
+        (fd_limit / 10 * 9).min(25_000),
+        std::sync::atomic::Ordering::Relaxed,
+    );
+    eprintln!("load: open-file limit {fd_limit} for wrangler and workerd");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let mut rows = Vec::new();
 
@@ -290,16 +387,19 @@ fn main() {
         burst_ip,
         n,
     ));
-    rows.push(phase(
-        &rt,
-        worker,
-        "burst again",
-        concurrency,
-        Duration::ZERO,
-        burst_ip,
-        n,
-    ));
-    if soak_s > 0 {
+    let go_on = |rows: &[Row]| rows.iter().all(|r| !r.stopped());
+    if go_on(&rows) {
+        rows.push(phase(
+            &rt,
+            worker,
+            "burst again",
+            concurrency,
+            Duration::ZERO,
+            burst_ip,
+            n,
+        ));
+    }
+    if soak_s > 0 && go_on(&rows) {
         let chats = (soak_s * rate) as usize;
         let gap = Duration::from_millis(1000 / rate);
         rows.push(phase(
@@ -338,7 +438,7 @@ fn main() {
     let limited_count = row
         .outcomes
         .iter()
-        .filter(|o| o.result == "http 429")
+        .filter(|o| o.result.starts_with("http 429"))
         .count();
     rows.push(row);
     drop(limited_stack);
@@ -347,9 +447,9 @@ fn main() {
         "\nload under wrangler dev (the stand-in's seq-{n}: {n} numbered deltas and a checksum a chat, half OpenAI, half Anthropic protocol; each chat read to its end)"
     );
     println!(
-        "| phase | chats | served | errors by code | lost/reordered | TTFT p50 | TTFT p99 (chats that got text) | served throughput | workerd memory before → after |"
+        "| phase | chats | served | errors by code | lost/reordered | TTFT p50 | TTFT p99 (chats that got text) | served throughput | workerd memory before → after | workerd open files before → peak → after |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         r.print();
     }

@@ -950,6 +950,187 @@ async fn a_worker_with_one_backend_gives_one_pane(ctx: &Ctx) {
         .expect("stopping the one-backend worker");
 }
 
+/// Accepts connections on `listener` and pipes each, both ways, to `target` (`host:port`): the worker
+/// becoming reachable at an address the page already knows.
+async fn forward(listener: tokio::net::TcpListener, target: String) {
+    while let Ok((mut inbound, _)) = listener.accept().await {
+        let target = target.clone();
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+/// The worker cannot be reached when the page loads: the widget says so, offers "Try again", and the
+/// page stays usable; once the worker is reachable, trying again loads it without a reload. Then fifty
+/// follow-ups in one conversation: each answer arrives under its own question, in order, the input
+/// keeps working, and the last request still carries the turn before it, within the wire's bounds.
+async fn unreachable_at_load_then_fifty_follow_ups(ctx: &Ctx) {
+    const FOLLOW_UPS: usize = 50;
+    let page = &ctx.page;
+    let root = Stack::root();
+    // The page points at `gate`: a port bound (so nothing else can take it) but not listening, so a
+    // connection is refused. The worker (its own, rate limit off, so fifty questions in a minute are all
+    // answered) is started, and `gate` forwards to it once it listens.
+    let gate = tokio::net::TcpSocket::new_v4().expect("a socket");
+    gate.bind(([127, 0, 0, 1], 0).into()).expect("a port");
+    let gate_port = gate.local_addr().expect("its address").port();
+    let (stack, site) = tokio::task::spawn_blocking(move || {
+        let stand_in = twin_local::StandIn::start().expect("the stand-in");
+        let site_port = twin_local::free_port().expect("a port");
+        let backends = [Backend {
+            subtitle: "stand-in".into(),
+            ..Backend::new("quick", "Quick", Provider::Openai, STAND_IN, "x")
+        }];
+        let stack = twin_local::worker_stack::WorkerStack::start(
+            &root,
+            stand_in,
+            &backends,
+            &[
+                ("ALLOWED_ORIGINS", format!("http://127.0.0.1:{site_port}")),
+                ("RATE_LIMIT", "off".to_string()),
+            ],
+            &[],
+            &root.join("build/logs/e2e/unreachable-wrangler.log"),
+        )
+        .expect("the worker");
+        let site = twin_local::static_site::StaticSite::start(
+            &root.join("build/e2e-site"),
+            &format!("http://127.0.0.1:{gate_port}"),
+            site_port,
+        )
+        .expect("the page");
+        (stack, site)
+    })
+    .await
+    .expect("starting the worker");
+    page.goto(format!("{}/post.html", site.url))
+        .await
+        .expect("navigate");
+    let error = format!("{ROOT}.querySelector('.widget > .error[role=alert]')");
+    wait_for(
+        page,
+        &format!("!!{ROOT} && !!{error} && !!{error}.querySelector('button.retry')"),
+        Duration::from_secs(30),
+        "the widget to say the worker is unreachable",
+    )
+    .await;
+    // The blog's own page is there around the widget, and a question typed now is kept, not lost to a
+    // widget with no pane to answer it. The mark shows, later, that "Try again" did not reload the page.
+    type_and_enter(page, "'A question while it is down'").await;
+    let v = read(
+        page,
+        &format!(
+            "(() => {{ window.__twinMark = 'still this page'; return {{error: {error}.textContent,
+                panes: {ROOT}.querySelectorAll('.pane').length,
+                draft: {ROOT}.querySelector('#twin-input').value,
+                blog: document.querySelector('h1').textContent.trim().length}}; }})()"
+        ),
+    )
+    .await;
+    assert!(
+        text(&v, "error").contains("could not be reached"),
+        "the reader is told what happened: {v}"
+    );
+    assert_eq!(v["panes"], 0, "no pane without a config: {v}");
+    assert_eq!(
+        v["draft"], "A question while it is down",
+        "the question typed is kept: {v}"
+    );
+    assert!(num(&v, "blog") > 0.0, "the blog's page is there: {v}");
+    screenshot(ctx, "unreachable.png").await;
+
+    let worker = stack
+        .worker
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let listener = gate.listen(128).expect("the page's worker address");
+    let forwarding = tokio::spawn(forward(listener, worker));
+    eval(
+        page,
+        &format!("{error}.querySelector('button.retry').click()"),
+    )
+    .await;
+    wait_for(
+        page,
+        &format!("{ROOT}.querySelectorAll('.pane[data-backend=quick]').length === 1 && {ROOT}.querySelectorAll('.probe').length > 0 && !{ROOT}.querySelector('.widget > .error')"),
+        Duration::from_secs(30),
+        "the widget to load on Try again",
+    )
+    .await;
+    assert_eq!(
+        read(page, "window.__twinMark").await,
+        "still this page",
+        "Try again loads the widget without reloading the page"
+    );
+
+    let turns = format!("{ROOT}.querySelectorAll('.pane[data-backend=quick] .turn')");
+    for i in 1..=FOLLOW_UPS {
+        type_and_enter(page, &format!("'Follow-up number {i}?'")).await;
+        let last = format!("{turns}[{}]", i - 1);
+        wait_for(
+            page,
+            &format!("{turns}.length === {i} && !!{last}.querySelector('.copy')"),
+            Duration::from_secs(30),
+            &format!("the answer to follow-up {i}"),
+        )
+        .await;
+    }
+    let v = read(
+        page,
+        &format!(
+            "(() => {{ const t = [...{turns}]; return {{
+                questions: t.map(e => e.querySelector('.q').textContent.trim()),
+                answered: t.filter((e, i) => e.querySelector('.a').textContent.includes(`Follow-up number ${{i + 1}}?`)).length,
+                errors: {ROOT}.querySelectorAll('.error').length }}; }})()"
+        ),
+    )
+    .await;
+    let questions: Vec<String> = (1..=FOLLOW_UPS)
+        .map(|i| format!("Follow-up number {i}?"))
+        .collect();
+    assert_eq!(v["questions"], json!(questions), "every question, in order");
+    assert_eq!(
+        v["answered"], FOLLOW_UPS,
+        "every answer under its question: {v}"
+    );
+    assert_eq!(v["errors"], 0, "{v}");
+    // The fiftieth request went upstream with the turn before it, and within the wire's bounds.
+    let sent = stack
+        .stand_in
+        .received()
+        .pop()
+        .expect("the stand-in received the requests");
+    let messages = sent["messages"].as_array().expect("OpenAI messages");
+    let said = |m: &Value| m["content"].as_str().unwrap_or_default().to_string();
+    let last = messages.last().map(said).unwrap_or_default();
+    assert!(
+        last.contains(&format!("Follow-up number {FOLLOW_UPS}?")),
+        "{last}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| said(m).contains(&format!("Follow-up number {}?", FOLLOW_UPS - 1))),
+        "the previous turn went with it: {sent}"
+    );
+    assert!(
+        !messages
+            .iter()
+            .any(|m| said(m).contains("Follow-up number 1?")),
+        "the oldest turns were left out: {sent}"
+    );
+    screenshot(ctx, "fifty-follow-ups.png").await;
+    forwarding.abort();
+    tokio::task::spawn_blocking(move || drop((site, stack)))
+        .await
+        .expect("stopping the worker");
+}
+
 fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(into)?;
     for entry in std::fs::read_dir(dist)? {
@@ -1105,6 +1286,7 @@ fn main() {
             check!(a_cut_stream_keeps_its_text_and_a_rate_limit_says_when),
             check!(the_widget_works_under_a_strict_csp),
             check!(a_worker_with_one_backend_gives_one_pane),
+            check!(unreachable_at_load_then_fifty_follow_ups),
             check!(narrow_window_stacks_the_panes),
             check!(eval_report_renders_its_plots),
         ],

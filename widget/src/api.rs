@@ -11,8 +11,9 @@ use web_sys::{AbortSignal, Request, RequestInit, Response};
 /// A failed request, in words for the reader.
 pub type ApiResult<T> = Result<T, String>;
 
-/// Why a chat request failed: the words for the reader, whether asking again unchanged may work, and
-/// the worker's code when it refused (empty for a failed connection or stream).
+/// Why a request failed: the words for the reader, whether asking again unchanged may work, and the
+/// worker's code when it refused (empty for a failed connection or stream).
+#[derive(Clone, Debug)]
 pub struct Refused {
     pub message: String,
     pub retryable: bool,
@@ -91,16 +92,21 @@ async fn refused(resp: &Response) -> Refused {
     }
 }
 
-/// `GET /api/config`.
-pub async fn config(endpoint: &str) -> ApiResult<PublicConfig> {
+/// `GET /api/config`; a failure says whether loading it again may work (an unreachable worker, a rate
+/// limit or a passing server error may; a configuration the worker refuses or that cannot be read will
+/// not until the site's owner fixes it).
+pub async fn config(endpoint: &str) -> Result<PublicConfig, Refused> {
     let init = RequestInit::new();
     init.set_method("GET");
     let resp = fetch(&format!("{endpoint}/api/config"), &init).await?;
     if !resp.ok() {
-        return Err(refusal(&resp).await);
+        return Err(refused(&resp).await);
     }
-    serde_json::from_str(&text(&resp).await)
-        .map_err(|e| format!("the twin's configuration is unreadable: {e}"))
+    serde_json::from_str(&text(&resp).await).map_err(|e| Refused {
+        message: format!("the twin's configuration is unreadable: {e}"),
+        retryable: false,
+        code: String::new(),
+    })
 }
 
 /// `POST /api/warm`, fire and forget: the GPU's cold start overlaps the reader's reading.

@@ -18,34 +18,40 @@ const PANES: usize = 2;
 #[component]
 pub fn App(options: Options) -> impl IntoView {
     let endpoint = options.endpoint.clone();
-    // Loaded once; `None` until the worker answers.
-    let config: RwSignal<Option<Result<PublicConfig, String>>> = RwSignal::new(None);
+    // `None` until the worker answers (and again while "Try again" reloads it).
+    let config: RwSignal<Option<Result<PublicConfig, api::Refused>>> = RwSignal::new(None);
     let panes: RwSignal<Vec<PaneState>, LocalStorage> = RwSignal::new_local(Vec::new());
     let warm = Warm::new(config);
-    {
+    // Loads (or, after a failure, reloads) the config; until it answers the widget says it is loading.
+    let load = {
         let (endpoint, chosen) = (endpoint.clone(), options.backends.clone());
-        spawn_local(async move {
-            let result = api::config(&endpoint).await;
-            if let Ok(c) = &result {
-                let shown: Vec<PaneState> = if chosen.is_empty() {
-                    c.backends
-                        .iter()
-                        .take(PANES)
-                        .map(|b| PaneState::new(b.clone(), endpoint.clone(), c.feedback))
-                        .collect()
-                } else {
-                    chosen
-                        .iter()
-                        .filter_map(|id| c.backends.iter().find(|b| &b.id == id))
-                        .map(|b| PaneState::new(b.clone(), endpoint.clone(), c.feedback))
-                        .collect()
-                };
-                panes.set(shown);
-            }
-            config.set(Some(result));
-            warm.config_loaded(&endpoint);
-        });
-    }
+        move || {
+            let (endpoint, chosen) = (endpoint.clone(), chosen.clone());
+            config.set(None);
+            spawn_local(async move {
+                let result = api::config(&endpoint).await;
+                if let Ok(c) = &result {
+                    let shown: Vec<PaneState> = if chosen.is_empty() {
+                        c.backends
+                            .iter()
+                            .take(PANES)
+                            .map(|b| PaneState::new(b.clone(), endpoint.clone(), c.feedback))
+                            .collect()
+                    } else {
+                        chosen
+                            .iter()
+                            .filter_map(|id| c.backends.iter().find(|b| &b.id == id))
+                            .map(|b| PaneState::new(b.clone(), endpoint.clone(), c.feedback))
+                            .collect()
+                    };
+                    panes.set(shown);
+                }
+                config.set(Some(result));
+                warm.config_loaded(&endpoint);
+            });
+        }
+    };
+    load();
 
     let input = NodeRef::<html::Textarea>::new();
     let draft = RwSignal::new(String::new());
@@ -53,7 +59,8 @@ pub fn App(options: Options) -> impl IntoView {
     let busy = Memo::new(move |_| panes.with(|p| p.iter().any(|p| p.busy())));
     let ask = move |question: String, probe: Option<String>| {
         let q = question.trim().to_string();
-        if q.is_empty() {
+        // Without panes (the config has not loaded) nothing would answer: the draft stays.
+        if q.is_empty() || panes.with_untracked(Vec::is_empty) {
             return;
         }
         panes.with_untracked(|p| p.iter().for_each(|p| p.ask(q.clone(), probe.clone())));
@@ -75,7 +82,20 @@ pub fn App(options: Options) -> impl IntoView {
             <p class="title" id="twin-title">{title}</p>
             {move || match config.get() {
                 None => view! { <p class="status">"Loading the twin…"</p> }.into_any(),
-                Some(Err(e)) => view! { <p class="error" role="alert">{format!("The twin is unavailable: {e}")}</p> }.into_any(),
+                Some(Err(e)) => {
+                    // The worker could not be reached or refused: say so, and where loading again may
+                    // work, let the reader try without reloading the page.
+                    let load = load.clone();
+                    let retry = e.retryable.then(|| view! {
+                        <button type="button" class="retry" on:click=move |_| load()>"Try again"</button>
+                    });
+                    view! {
+                        <div class="error" role="alert">
+                            <span>{format!("The twin is unavailable: {}", e.message)}</span>
+                            {retry}
+                        </div>
+                    }.into_any()
+                }
                 Some(Ok(c)) => view! {
                     <div class="probes" role="group" aria-label="Probe questions">
                         {c.probes.into_iter().map(|p| {
@@ -126,14 +146,14 @@ pub fn App(options: Options) -> impl IntoView {
 /// cached wakes the GPU by asking it).
 #[derive(Clone, Copy)]
 struct Warm {
-    config: RwSignal<Option<Result<PublicConfig, String>>>,
+    config: RwSignal<Option<Result<PublicConfig, api::Refused>>>,
     /// The reader has been in the question box.
     wanted: StoredValue<bool>,
     done: StoredValue<bool>,
 }
 
 impl Warm {
-    fn new(config: RwSignal<Option<Result<PublicConfig, String>>>) -> Warm {
+    fn new(config: RwSignal<Option<Result<PublicConfig, api::Refused>>>) -> Warm {
         Warm {
             config,
             wanted: StoredValue::new(false),

@@ -21,3 +21,17 @@ pub fn since(start: f64) -> u64 {
 pub async fn sleep(d: Duration) {
     worker::Delay::from(d).await;
 }
+
+/// `fut`'s output if it is ready before `until_ms` (milliseconds since the epoch), `None` once that
+/// time has come: one deadline for a loop of waits, however many there are.
+pub async fn before<F: std::future::Future + Unpin>(fut: F, until_ms: f64) -> Option<F::Output> {
+    let left = until_ms - now_ms();
+    if left <= 0.0 {
+        return None;
+    }
+    let timer = Box::pin(sleep(Duration::from_millis(left as u64)));
+    match futures_util::future::select(fut, timer).await {
+        futures_util::future::Either::Left((out, _)) => Some(out),
+        futures_util::future::Either::Right(_) => None,
+    }
+}

@@ -5,9 +5,10 @@ use twin_shared::{ApiError, ErrorCode};
 use worker::{Headers, Request, Response, Result};
 
 /// Reads a request body, keeping at most `max` bytes and waiting at most [`BODY_MS`] for it: past
-/// either it is refused, whether or not it declared a `Content-Length`, and nothing more is buffered. The rest is read and thrown away for at
-/// most [`DRAIN_BYTES`] or [`DRAIN_MS`] (workerd stalls the next request when a body is abandoned
-/// half-read), then abandoned. A request without a body reads as empty.
+/// either it is refused, whether or not it declared a `Content-Length`, and nothing more is buffered.
+/// The rest is read and thrown away for at most [`DRAIN_BYTES`] or [`DRAIN_MS`] (workerd stalls the
+/// next request when a body is abandoned half-read), then abandoned. A request without a body reads as
+/// empty.
 pub async fn read_capped(req: &mut Request, max: usize) -> Result<Body> {
     let declared = req
         .headers()
@@ -23,17 +24,10 @@ pub async fn read_capped(req: &mut Request, max: usize) -> Result<Body> {
     let mut body = Vec::new();
     let until = crate::clock::now_ms() + BODY_MS as f64;
     loop {
-        let left = until - crate::clock::now_ms();
-        if left <= 0.0 {
-            return Ok(Body::Slow);
-        }
-        let wait = Box::pin(crate::clock::sleep(std::time::Duration::from_millis(
-            left as u64,
-        )));
-        let chunk = match futures_util::future::select(chunks.next(), wait).await {
-            futures_util::future::Either::Left((Some(chunk), _)) => chunk,
-            futures_util::future::Either::Left((None, _)) => break,
-            futures_util::future::Either::Right(_) => {
+        let chunk = match crate::clock::before(chunks.next(), until).await {
+            Some(Some(chunk)) => chunk,
+            Some(None) => break,
+            None => {
                 drain(&mut chunks).await;
                 return Ok(Body::Slow);
             }
@@ -95,15 +89,8 @@ async fn drain(chunks: &mut worker::ByteStream) {
     let until = crate::clock::now_ms() + DRAIN_MS as f64;
     let mut drained = 0;
     while drained < DRAIN_BYTES {
-        let left = until - crate::clock::now_ms();
-        if left <= 0.0 {
-            return;
-        }
-        let wait = Box::pin(crate::clock::sleep(std::time::Duration::from_millis(
-            left as u64,
-        )));
-        match futures_util::future::select(chunks.next(), wait).await {
-            futures_util::future::Either::Left((Some(Ok(chunk)), _)) => drained += chunk.len(),
+        match crate::clock::before(chunks.next(), until).await {
+            Some(Some(Ok(chunk))) => drained += chunk.len(),
             _ => return,
         }
     }
@@ -118,7 +105,6 @@ pub fn query_is_utf8(query: &str) -> bool {
     })
 }
 
-/// A JSON response with `status`.
 /// Whether a `Content-Type` value names JSON (`application/json`, parameters such as `charset` aside;
 /// `application/jsonx` is not JSON).
 pub fn is_json(content_type: &str) -> bool {
