@@ -34,8 +34,9 @@ fn knob(name: &str, default: u64) -> u64 {
 /// What one chat came to.
 #[derive(Debug)]
 struct Outcome {
-    /// `ok`, `http <status>`, an `error` event's code, `broken`, `timeout`, or `sequence` (a lost,
-    /// repeated or reordered chunk, or a wrong checksum).
+    /// `ok`, `http <status> (<the worker's code, or another body's first words>)`, an `error` event's
+    /// code, `broken`, `timeout`, `sequence` (a lost, repeated or reordered chunk, or a wrong checksum),
+    /// or `stopped: …` (the phase was stopped for workerd's open files).
     result: String,
     ttft: Option<Duration>,
     deltas: usize,
@@ -249,6 +250,7 @@ fn phase(
     let started = Instant::now();
     let outcomes = rt.block_on(async {
         let mut tasks = Vec::new();
+        // Starts the chats and waits for all of them; their outcomes are collected after, either way.
         let launch = async {
             for i in 0..chats {
                 let (http, url, ip) = (http.clone(), worker.url.clone(), ip(i));
@@ -260,15 +262,9 @@ fn phase(
                     tokio::time::sleep(gap).await;
                 }
             }
-            let mut out = Vec::new();
-            for t in tasks.iter_mut() {
-                out.push(t.await.unwrap_or(Outcome {
-                    result: "task panicked".into(),
-                    ttft: None,
-                    deltas: 0,
-                }));
+            while tasks.iter().any(|t| !t.is_finished()) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            out
         };
         let watch = async {
             loop {
@@ -280,34 +276,38 @@ fn phase(
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         };
-        let finished = tokio::select! {
-            out = launch => Some(out),
-            () = watch => None,
+        let stopped_early = tokio::select! {
+            () = launch => false,
+            () = watch => true,
         };
-        finished.unwrap_or_else(|| {
+        let stopped = || Outcome {
+            result: format!("stopped: workerd over {stop_at} open files"),
+            ttft: None,
+            deltas: 0,
+        };
+        if stopped_early {
             eprintln!("load: {name}: workerd passed {stop_at} open files; the phase is stopped");
-            // Chats that finished keep their outcome; the rest (and those never started) are stopped.
-            let stopped = || Outcome {
-                result: format!("stopped: workerd over {stop_at} open files"),
-                ttft: None,
-                deltas: 0,
-            };
-            let mut out = Vec::new();
-            for t in tasks.drain(..) {
-                if t.is_finished() {
-                    out.push(
-                        futures_util::FutureExt::now_or_never(t)
-                            .and_then(Result::ok)
-                            .unwrap_or_else(stopped),
-                    );
-                } else {
-                    t.abort();
-                    out.push(stopped());
-                }
+            for t in &tasks {
+                t.abort();
             }
-            out.resize_with(chats, stopped);
-            out
-        })
+        }
+        // Chats that finished keep their outcome; those stopped, and those never started, are stopped.
+        let mut out = Vec::new();
+        for t in tasks.drain(..) {
+            out.push(t.await.unwrap_or_else(|e| {
+                if e.is_cancelled() {
+                    stopped()
+                } else {
+                    Outcome {
+                        result: "task panicked".into(),
+                        ttft: None,
+                        deltas: 0,
+                    }
+                }
+            }));
+        }
+        out.resize_with(chats, stopped);
+        out
     });
     let (rss_after, fds_after) = workerd(worker);
     Row {

@@ -128,7 +128,7 @@ pub fn App(options: Options) -> impl IntoView {
                     {move || if busy.get() {
                         view! { <button type="button" class="stop" on:click=move |_| stop()>"Stop"</button> }.into_any()
                     } else {
-                        view! { <button type="submit" class="send" disabled=move || draft.get().trim().is_empty()>"Ask both"</button> }.into_any()
+                        view! { <button type="submit" class="send" disabled=move || draft.get().trim().is_empty() || panes.with(Vec::is_empty)>"Ask both"</button> }.into_any()
                     }}
                     <button type="button" class="new" on:click=move |_| {
                         panes.with_untracked(|p| p.iter().for_each(|p| p.clear()));
