@@ -1260,6 +1260,7 @@ fn main() {
             },
         ],
         site_root: Some(site),
+        rate_limit_off: true,
         ..Default::default()
     };
     let setup: common::harness::Setup<Ctx> = Box::new(move |page| {

@@ -35,6 +35,10 @@ pub struct DemoOptions {
     pub tuned_override: Option<Backend>,
     /// Serve the page from here instead of `dist/widget` (tests add pages beside the built widget).
     pub site_root: Option<PathBuf>,
+    /// Switch the worker's per-client rate limit off (`RATE_LIMIT = "off"`): a browser suite asks far
+    /// more than 30 questions a minute from one address, and how soon it hits the limit would depend on
+    /// the machine's speed. The limit itself is tested in the worker suite.
+    pub rate_limit_off: bool,
 }
 
 /// The running demo.
@@ -176,7 +180,10 @@ impl Demo {
         let stand_in = StandIn::start()?;
         let site_port = crate::free_port()?;
         let page_origin = format!("http://127.0.0.1:{site_port}");
-        let vars = [("ALLOWED_ORIGINS", page_origin.clone())];
+        let mut vars = vec![("ALLOWED_ORIGINS", page_origin.clone())];
+        if opts.rate_limit_off {
+            vars.push(("RATE_LIMIT", "off".to_string()));
+        }
         let mut secrets = Vec::new();
         if let Some(k) = &opts.anthropic_key {
             secrets.push(("ANTHROPIC_API_KEY", k.clone()));
