@@ -887,34 +887,20 @@ async fn the_widget_works_under_a_strict_csp(ctx: &Ctx) {
 /// one pane, the probes, and answers in it.
 async fn a_worker_with_one_backend_gives_one_pane(ctx: &Ctx) {
     let page = &ctx.page;
-    let root = Stack::root();
-    let (stack, site) = tokio::task::spawn_blocking(move || {
-        let stand_in = twin_local::StandIn::start().expect("the stand-in");
-        let port = twin_local::free_port().expect("a port");
-        let backends = [Backend {
+    let (stack, site) = OwnWorker {
+        backends: vec![Backend {
             subtitle: "stand-in with retrieval".into(),
             retrieval: true,
             ..Backend::new("rag", "Retrieval + Haiku", Provider::Openai, STAND_IN, "x")
-        }];
-        let stack = twin_local::worker_stack::WorkerStack::start(
-            &root,
-            stand_in,
-            &backends,
-            &[("ALLOWED_ORIGINS", format!("http://127.0.0.1:{port}"))],
-            &[],
-            &root.join("build/logs/e2e/one-backend-wrangler.log"),
-        )
-        .expect("a one-backend worker");
-        let site = twin_local::static_site::StaticSite::start(
-            &root.join("build/e2e-site"),
-            &stack.worker.url,
-            port,
-        )
-        .expect("the page");
-        (stack, site)
-    })
-    .await
-    .expect("starting the one-backend worker");
+        }],
+        vars: vec![],
+        page_allowed: true,
+        endpoint: None,
+        log: "one-backend",
+        ready_status: 200,
+    }
+    .start()
+    .await;
     open(page, &format!("{}/post.html", site.url)).await;
     let v = read(
         page,
@@ -945,9 +931,164 @@ async fn a_worker_with_one_backend_gives_one_pane(ctx: &Ctx) {
         "{answer}"
     );
     screenshot(ctx, "one-backend.png").await;
+    stop_own(stack, site).await;
+}
+
+/// A worker and a page of a check's own, beside the shared demo: a fresh stand-in, `backends`, and the
+/// page served on a port of its own.
+struct OwnWorker {
+    backends: Vec<Backend>,
+    /// Variables besides `ALLOWED_ORIGINS`.
+    vars: Vec<(&'static str, String)>,
+    /// Whether `ALLOWED_ORIGINS` is the page's origin; if not, it is another blog's.
+    page_allowed: bool,
+    /// Where the page's widget calls: the worker when `None`.
+    endpoint: Option<String>,
+    /// The wrangler log's name, under `build/logs/e2e/`.
+    log: &'static str,
+    /// What `/api/health` answers once the worker is up: 200, or 503 for a broken configuration.
+    ready_status: u16,
+}
+
+impl OwnWorker {
+    /// Starts the stand-in, the worker under wrangler dev and the page (off the async threads: they
+    /// block while wrangler builds and starts).
+    async fn start(
+        self,
+    ) -> (
+        twin_local::worker_stack::WorkerStack,
+        twin_local::static_site::StaticSite,
+    ) {
+        let root = Stack::root();
+        tokio::task::spawn_blocking(move || {
+            let stand_in = twin_local::StandIn::start().expect("the stand-in");
+            let port = twin_local::free_port().expect("a port");
+            let allowed = if self.page_allowed {
+                format!("http://127.0.0.1:{port}")
+            } else {
+                "https://another-blog.example".to_string()
+            };
+            let mut vars = vec![("ALLOWED_ORIGINS", allowed)];
+            vars.extend(self.vars);
+            let stack = twin_local::worker_stack::WorkerStack::start_until(
+                &root,
+                stand_in,
+                &self.backends,
+                &vars,
+                &[],
+                &root.join(format!("build/logs/e2e/{}-wrangler.log", self.log)),
+                self.ready_status,
+            )
+            .unwrap_or_else(|e| panic!("the {} worker: {e}", self.log));
+            let endpoint = self.endpoint.unwrap_or_else(|| stack.worker.url.clone());
+            let site = twin_local::static_site::StaticSite::start(
+                &root.join("build/e2e-site"),
+                &endpoint,
+                port,
+            )
+            .expect("the page");
+            (stack, site)
+        })
+        .await
+        .expect("starting a worker of the check's own")
+    }
+}
+
+/// Waits until the worker itself answers `/api/config` (JSON, whatever its status): `wrangler dev`'s
+/// own proxy may answer 503 in plain text while it settles, which a worker refusing with 503 cannot be
+/// told apart from by status alone.
+async fn worker_answers_json(url: &str) {
+    twin_eval::http::install_tls();
+    let http = reqwest::Client::new();
+    let mut last = String::new();
+    for _ in 0..40 {
+        if let Ok(r) = http.get(format!("{url}/api/config")).send().await {
+            last = r.text().await.unwrap_or_default();
+            if serde_json::from_str::<Value>(&last).is_ok() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("{url}/api/config never answered JSON; last: {last:?}");
+}
+
+/// Stops what [`OwnWorker::start`] started.
+async fn stop_own(
+    stack: twin_local::worker_stack::WorkerStack,
+    site: twin_local::static_site::StaticSite,
+) {
     tokio::task::spawn_blocking(move || drop((site, stack)))
         .await
-        .expect("stopping the one-backend worker");
+        .expect("stopping a worker of the check's own");
+}
+
+/// A worker that refuses before it knows the page (the blog missing from ALLOWED_ORIGINS, a broken
+/// configuration): the widget says why, as the worker put it, and offers no "Try again" that cannot help.
+/// Without CORS on those refusals the browser hides them and the widget can only say "unreachable".
+async fn a_worker_that_refuses_the_page_says_why(ctx: &Ctx) {
+    let page = &ctx.page;
+    let quick = || {
+        vec![Backend {
+            subtitle: "stand-in".into(),
+            ..Backend::new("quick", "Quick", Provider::Openai, STAND_IN, "x")
+        }]
+    };
+    let cases = [
+        (
+            OwnWorker {
+                backends: quick(),
+                vars: vec![],
+                page_allowed: false,
+                endpoint: None,
+                log: "other-origin",
+                ready_status: 200,
+            },
+            "this origin may not call the twin API (ALLOWED_ORIGINS)",
+        ),
+        (
+            OwnWorker {
+                backends: quick(),
+                vars: vec![("RATE_LIMIT", "sometimes".to_string())],
+                page_allowed: true,
+                endpoint: None,
+                log: "broken-config",
+                ready_status: 503,
+            },
+            "this twin's configuration is invalid",
+        ),
+    ];
+    for (own, says) in cases {
+        let log = own.log;
+        let (stack, site) = own.start().await;
+        worker_answers_json(&stack.worker.url).await;
+        page.goto(format!("{}/post.html", site.url))
+            .await
+            .expect("navigate");
+        let error = format!("{ROOT}.querySelector('.widget > .error[role=alert]')");
+        wait_for(
+            page,
+            &format!("!!{ROOT} && !!{error}"),
+            Duration::from_secs(30),
+            &format!("{log}: the widget to say it is unavailable"),
+        )
+        .await;
+        let v = read(
+            page,
+            &format!(
+                "({{error: {error}.textContent, retry: !!{error}.querySelector('button.retry'), panes: {ROOT}.querySelectorAll('.pane').length}})"
+            ),
+        )
+        .await;
+        assert!(
+            text(&v, "error").contains(says),
+            "{log}: the worker's reason is told: {v}"
+        );
+        assert_eq!(v["retry"], false, "{log}: trying again cannot help: {v}");
+        assert_eq!(v["panes"], 0, "{log}: {v}");
+        screenshot(ctx, &format!("{log}.png")).await;
+        stop_own(stack, site).await;
+    }
 }
 
 /// Accepts connections on `listener` and pipes each, both ways, to `target` (`host:port`): the worker
@@ -970,42 +1111,25 @@ async fn forward(listener: tokio::net::TcpListener, target: String) {
 async fn unreachable_at_load_then_fifty_follow_ups(ctx: &Ctx) {
     const FOLLOW_UPS: usize = 50;
     let page = &ctx.page;
-    let root = Stack::root();
     // The page points at `gate`: a port bound (so nothing else can take it) but not listening, so a
     // connection is refused. The worker (its own, rate limit off, so fifty questions in a minute are all
     // answered) is started, and `gate` forwards to it once it listens.
     let gate = tokio::net::TcpSocket::new_v4().expect("a socket");
     gate.bind(([127, 0, 0, 1], 0).into()).expect("a port");
     let gate_port = gate.local_addr().expect("its address").port();
-    let (stack, site) = tokio::task::spawn_blocking(move || {
-        let stand_in = twin_local::StandIn::start().expect("the stand-in");
-        let site_port = twin_local::free_port().expect("a port");
-        let backends = [Backend {
+    let (stack, site) = OwnWorker {
+        backends: vec![Backend {
             subtitle: "stand-in".into(),
             ..Backend::new("quick", "Quick", Provider::Openai, STAND_IN, "x")
-        }];
-        let stack = twin_local::worker_stack::WorkerStack::start(
-            &root,
-            stand_in,
-            &backends,
-            &[
-                ("ALLOWED_ORIGINS", format!("http://127.0.0.1:{site_port}")),
-                ("RATE_LIMIT", "off".to_string()),
-            ],
-            &[],
-            &root.join("build/logs/e2e/unreachable-wrangler.log"),
-        )
-        .expect("the worker");
-        let site = twin_local::static_site::StaticSite::start(
-            &root.join("build/e2e-site"),
-            &format!("http://127.0.0.1:{gate_port}"),
-            site_port,
-        )
-        .expect("the page");
-        (stack, site)
-    })
-    .await
-    .expect("starting the worker");
+        }],
+        vars: vec![("RATE_LIMIT", "off".to_string())],
+        page_allowed: true,
+        endpoint: Some(format!("http://127.0.0.1:{gate_port}")),
+        log: "unreachable",
+        ready_status: 200,
+    }
+    .start()
+    .await;
     page.goto(format!("{}/post.html", site.url))
         .await
         .expect("navigate");
@@ -1126,9 +1250,7 @@ async fn unreachable_at_load_then_fifty_follow_ups(ctx: &Ctx) {
     );
     screenshot(ctx, "fifty-follow-ups.png").await;
     forwarding.abort();
-    tokio::task::spawn_blocking(move || drop((site, stack)))
-        .await
-        .expect("stopping the worker");
+    stop_own(stack, site).await;
 }
 
 fn site_with_flaky_page(dist: &Path, into: &Path) -> std::io::Result<()> {
@@ -1288,6 +1410,7 @@ fn main() {
             check!(the_widget_works_under_a_strict_csp),
             check!(a_worker_with_one_backend_gives_one_pane),
             check!(unreachable_at_load_then_fifty_follow_ups),
+            check!(a_worker_that_refuses_the_page_says_why),
             check!(narrow_window_stacks_the_panes),
             check!(eval_report_renders_its_plots),
         ],

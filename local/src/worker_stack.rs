@@ -49,6 +49,20 @@ impl WorkerStack {
         secrets: &[(&str, String)],
         log: &Path,
     ) -> Result<WorkerStack, LocalError> {
+        Self::start_until(root, stand_in, backends, vars, secrets, log, 200)
+    }
+
+    /// [`WorkerStack::start`], ready when `/api/health` answers `ready_status` (a test of a broken
+    /// configuration waits for its 503).
+    pub fn start_until(
+        root: &Path,
+        stand_in: StandIn,
+        backends: &[Backend],
+        vars: &[(&str, String)],
+        secrets: &[(&str, String)],
+        log: &Path,
+        ready_status: u16,
+    ) -> Result<WorkerStack, LocalError> {
         let backends: Vec<Backend> = backends
             .iter()
             .map(|b| Backend {
@@ -62,7 +76,8 @@ impl WorkerStack {
         if !secrets.iter().any(|(name, _)| *name == HISTORY_KEY) {
             secrets.push((HISTORY_KEY, random_key()?));
         }
-        let worker = WranglerDev::start(&root.join("worker"), &all, &secrets, log)?;
+        let worker =
+            WranglerDev::start_until(&root.join("worker"), &all, &secrets, log, ready_status)?;
         Ok(WorkerStack { stand_in, worker })
     }
 }

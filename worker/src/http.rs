@@ -144,6 +144,15 @@ pub fn with_cors(mut resp: Response, origin: Option<&str>) -> Result<Response> {
     Ok(resp)
 }
 
+/// `resp` with `Access-Control-Allow-Origin: *`: for the refusals made before an origin is known to be
+/// allowed (a broken configuration, an origin not in ALLOWED_ORIGINS). They carry no data, and without
+/// the header the widget on that page could only tell its reader the twin is unreachable.
+pub fn readable_anywhere(resp: Result<Response>) -> Result<Response> {
+    let mut resp = resp?;
+    resp.headers_mut().set("access-control-allow-origin", "*")?;
+    Ok(resp)
+}
+
 /// The answer to a CORS preflight from an allowed origin.
 pub fn preflight(origin: &str) -> Result<Response> {
     let h = Headers::new();

@@ -45,6 +45,23 @@ fn expected(fault: &str, provider: Provider) -> Expect {
     }
 }
 
+/// Brings the stand-in's faults back when dropped, a panic included, for the checks after this one.
+struct HealedUntilDropped<'a>(&'a twin_local::StandIn);
+
+impl Drop for HealedUntilDropped<'_> {
+    fn drop(&mut self) {
+        self.0.heal(false);
+    }
+}
+
+/// The matrix's columns: protocol × retrieval.
+const CELLS: [(Provider, bool); 4] = [
+    (Provider::Anthropic, false),
+    (Provider::Anthropic, true),
+    (Provider::Openai, false),
+    (Provider::Openai, true),
+];
+
 /// A question the demo blog answers, so retrieval has sources to send.
 const QUESTION: &str = "How did you keep the salt air out of the Driftwood weather station?";
 
@@ -110,15 +127,7 @@ pub fn every_fault_on_both_protocols_with_and_without_retrieval(stack: &Stack, _
     let mut failures = Vec::new();
     for (i, fault) in MATRIX_FAULTS.iter().enumerate() {
         let mut row = vec![fault.to_string()];
-        for (j, (provider, retrieval)) in [
-            (Provider::Anthropic, false),
-            (Provider::Anthropic, true),
-            (Provider::Openai, false),
-            (Provider::Openai, true),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        for (j, (provider, retrieval)) in CELLS.into_iter().enumerate() {
             let id = matrix_id(fault, provider, retrieval);
             // Each cell its own reader (the rate limit stays out of it), and a second pane asked at
             // the same moment, as the widget asks both.
@@ -159,8 +168,28 @@ pub fn every_fault_on_both_protocols_with_and_without_retrieval(stack: &Stack, _
         }
         rows.push(row);
     }
+    // Then the upstream recovers: every faulty backend itself answers again, nothing in the worker
+    // stays broken (a cold start given up on, a 429 remembered).
+    stack.stand_in.heal(true);
+    let _faults_back = HealedUntilDropped(&stack.stand_in);
+    for (i, fault) in MATRIX_FAULTS.iter().enumerate() {
+        for (j, (provider, retrieval)) in CELLS.into_iter().enumerate() {
+            let id = matrix_id(fault, provider, retrieval);
+            let reader = Client::new(&stack.url, &format!("198.51.{}.{}", 120 + i, 30 + j));
+            let run = reader.ask(&id, QUESTION);
+            if run.done().is_none() || run.text().trim().is_empty() {
+                failures.push(format!(
+                    "{id}: not served once its upstream healed: {:?} {:?}",
+                    run.names(),
+                    run.error()
+                ));
+                rows[i][j + 1].push_str("; FAILED once healed");
+            }
+        }
+    }
+    drop(_faults_back);
     println!(
-        "\nfault matrix (cell: what the reader got; each also checked: sources first when retrieval is on, one end, the other pane answered, the next request served)"
+        "\nfault matrix (cell: what the reader got; each also checked: sources first when retrieval is on, one end, the other pane answered, the next request served, and the same backend answered once its upstream healed)"
     );
     println!("| fault | anthropic | anthropic + retrieval | openai | openai + retrieval |");
     println!("|---|---|---|---|---|");

@@ -52,6 +52,8 @@ struct Shared {
     requests: std::sync::atomic::AtomicU64,
     /// First request time per cold-start path, so each path wakes once.
     woke: Mutex<HashMap<String, Instant>>,
+    /// Whether the faults have healed: every fault path then answers as a healthy one.
+    healed: std::sync::atomic::AtomicBool,
     /// Requests parked behind a 303, by id.
     results: Mutex<HashMap<u64, (Protocol, Value)>>,
     next_id: Mutex<u64>,
@@ -117,6 +119,14 @@ impl StandIn {
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Heals every fault (`true`: each fault path answers as a healthy one) or brings them back, so a
+    /// test can show that a backend which failed is served again once its upstream recovers.
+    pub fn heal(&self, healed: bool) {
+        self.shared
+            .healed
+            .store(healed, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// How many model requests it has received since it started: a count that shows whether a
@@ -251,6 +261,11 @@ async fn handle(
                 &[],
             );
         }
+    };
+    let fault = if shared.healed.load(std::sync::atomic::Ordering::SeqCst) {
+        Fault::None
+    } else {
+        fault
     };
     if method != Method::POST {
         return error(protocol, 405, "use POST", &[("allow", "POST".into())]);
