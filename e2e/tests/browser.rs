@@ -893,11 +893,8 @@ async fn a_worker_with_one_backend_gives_one_pane(ctx: &Ctx) {
             retrieval: true,
             ..Backend::new("rag", "Retrieval + Haiku", Provider::Openai, STAND_IN, "x")
         }],
-        vars: vec![],
-        page_allowed: true,
-        endpoint: None,
         log: "one-backend",
-        ready_status: 200,
+        ..Default::default()
     }
     .start()
     .await;
@@ -950,6 +947,20 @@ struct OwnWorker {
     ready_status: u16,
 }
 
+impl Default for OwnWorker {
+    /// No backend, no extra variable, the page allowed, the widget calling the worker, healthy.
+    fn default() -> OwnWorker {
+        OwnWorker {
+            backends: Vec::new(),
+            vars: Vec::new(),
+            page_allowed: true,
+            endpoint: None,
+            log: "own",
+            ready_status: 200,
+        }
+    }
+}
+
 impl OwnWorker {
     /// Starts the stand-in, the worker under wrangler dev and the page (off the async threads: they
     /// block while wrangler builds and starts).
@@ -994,23 +1005,12 @@ impl OwnWorker {
     }
 }
 
-/// Waits until the worker itself answers `/api/config` (JSON, whatever its status): `wrangler dev`'s
-/// own proxy may answer 503 in plain text while it settles, which a worker refusing with 503 cannot be
-/// told apart from by status alone.
-async fn worker_answers_json(url: &str) {
-    twin_eval::http::install_tls();
-    let http = reqwest::Client::new();
-    let mut last = String::new();
-    for _ in 0..40 {
-        if let Ok(r) = http.get(format!("{url}/api/config")).send().await {
-            last = r.text().await.unwrap_or_default();
-            if serde_json::from_str::<Value>(&last).is_ok() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    panic!("{url}/api/config never answered JSON; last: {last:?}");
+/// One healthy backend on the stand-in, `quick`.
+fn quick() -> Vec<Backend> {
+    vec![Backend {
+        subtitle: "stand-in".into(),
+        ..Backend::new("quick", "Quick", Provider::Openai, STAND_IN, "x")
+    }]
 }
 
 /// Stops what [`OwnWorker::start`] started.
@@ -1028,21 +1028,13 @@ async fn stop_own(
 /// Without CORS on those refusals the browser hides them and the widget can only say "unreachable".
 async fn a_worker_that_refuses_the_page_says_why(ctx: &Ctx) {
     let page = &ctx.page;
-    let quick = || {
-        vec![Backend {
-            subtitle: "stand-in".into(),
-            ..Backend::new("quick", "Quick", Provider::Openai, STAND_IN, "x")
-        }]
-    };
     let cases = [
         (
             OwnWorker {
                 backends: quick(),
-                vars: vec![],
                 page_allowed: false,
-                endpoint: None,
                 log: "other-origin",
-                ready_status: 200,
+                ..Default::default()
             },
             "this origin may not call the twin API (ALLOWED_ORIGINS)",
         ),
@@ -1050,10 +1042,9 @@ async fn a_worker_that_refuses_the_page_says_why(ctx: &Ctx) {
             OwnWorker {
                 backends: quick(),
                 vars: vec![("RATE_LIMIT", "sometimes".to_string())],
-                page_allowed: true,
-                endpoint: None,
                 log: "broken-config",
                 ready_status: 503,
+                ..Default::default()
             },
             "this twin's configuration is invalid",
         ),
@@ -1061,7 +1052,6 @@ async fn a_worker_that_refuses_the_page_says_why(ctx: &Ctx) {
     for (own, says) in cases {
         let log = own.log;
         let (stack, site) = own.start().await;
-        worker_answers_json(&stack.worker.url).await;
         page.goto(format!("{}/post.html", site.url))
             .await
             .expect("navigate");
@@ -1080,14 +1070,14 @@ async fn a_worker_that_refuses_the_page_says_why(ctx: &Ctx) {
             ),
         )
         .await;
+        screenshot(ctx, &format!("{log}.png")).await;
+        stop_own(stack, site).await;
         assert!(
             text(&v, "error").contains(says),
             "{log}: the worker's reason is told: {v}"
         );
         assert_eq!(v["retry"], false, "{log}: trying again cannot help: {v}");
         assert_eq!(v["panes"], 0, "{log}: {v}");
-        screenshot(ctx, &format!("{log}.png")).await;
-        stop_own(stack, site).await;
     }
 }
 
@@ -1118,15 +1108,11 @@ async fn unreachable_at_load_then_fifty_follow_ups(ctx: &Ctx) {
     gate.bind(([127, 0, 0, 1], 0).into()).expect("a port");
     let gate_port = gate.local_addr().expect("its address").port();
     let (stack, site) = OwnWorker {
-        backends: vec![Backend {
-            subtitle: "stand-in".into(),
-            ..Backend::new("quick", "Quick", Provider::Openai, STAND_IN, "x")
-        }],
+        backends: quick(),
         vars: vec![("RATE_LIMIT", "off".to_string())],
-        page_allowed: true,
         endpoint: Some(format!("http://127.0.0.1:{gate_port}")),
         log: "unreachable",
-        ready_status: 200,
+        ..Default::default()
     }
     .start()
     .await;

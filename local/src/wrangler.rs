@@ -1,7 +1,7 @@
 //! `wrangler dev` (workerd) running the twin worker on a loopback port: the local stand-in for
 //! Cloudflare. It builds the worker when needed (the `[build]` command in `worker/wrangler.toml`).
 
-use crate::health::get_status;
+use crate::health::get_json_status;
 use crate::process::ManagedProcess;
 use crate::{LocalError, free_port};
 use std::path::Path;
@@ -47,8 +47,8 @@ impl WranglerDev {
         Self::start_until(worker_dir, vars, secrets, log, 200)
     }
 
-    /// [`WranglerDev::start`], ready when `/api/health` answers `ready_status` (a test of a broken
-    /// configuration waits for its 503).
+    /// [`WranglerDev::start`], ready when the worker's own `/api/health` (JSON, not the proxy's plain
+    /// text) answers `ready_status` (a test of a broken configuration waits for its 503).
     pub fn start_until(
         worker_dir: &Path,
         vars: &[(&str, String)],
@@ -113,8 +113,9 @@ impl WranglerDev {
             "waiting for wrangler dev on port {port} (builds the worker when needed; log {})",
             log.display()
         );
+        // The worker's own JSON answer, not the plain-text 503 wrangler's proxy gives meanwhile.
         let ready = process.wait_until(READY, || {
-            get_status(port, "/api/health") == Some(ready_status)
+            get_json_status(port, "/api/health") == Some(ready_status)
         });
         if let Err(e) = ready {
             let _ = std::fs::remove_file(&env_file);

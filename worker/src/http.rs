@@ -146,10 +146,14 @@ pub fn with_cors(mut resp: Response, origin: Option<&str>) -> Result<Response> {
 
 /// `resp` with `Access-Control-Allow-Origin: *`: for the refusals made before an origin is known to be
 /// allowed (a broken configuration, an origin not in ALLOWED_ORIGINS). They carry no data, and without
-/// the header the widget on that page could only tell its reader the twin is unreachable.
+/// the header the widget on that page could only tell its reader the twin is unreachable. Never stored
+/// by a cache, and it varies with `Origin`.
 pub fn readable_anywhere(resp: Result<Response>) -> Result<Response> {
     let mut resp = resp?;
-    resp.headers_mut().set("access-control-allow-origin", "*")?;
+    let h = resp.headers_mut();
+    h.set("access-control-allow-origin", "*")?;
+    h.append("vary", "Origin")?;
+    h.set("cache-control", "no-store")?;
     Ok(resp)
 }
 

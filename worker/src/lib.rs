@@ -34,28 +34,22 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let config = match Config::cached(&env) {
         Ok(c) => c,
         // The reason (which may quote a URL or a model id) is in the worker's log, not the response.
-        // Readable by any page, so the widget on the blog says why instead of "unreachable".
         Err(_) => {
-            return http::readable_anywhere(http::refuse(
+            return refuse_early(
+                &req,
                 ErrorCode::NotConfigured,
                 "this twin's configuration is invalid; its owner can see why in the worker's log",
-            ));
+            );
         }
     };
     let origin_header = req.headers().get("origin")?;
     let origin = http::allowed_origin(origin_header.as_deref(), &config.allowed_origins);
     if origin_header.is_some() && origin.is_none() {
-        let refusal = http::refuse(
+        return refuse_early(
+            &req,
             ErrorCode::OriginNotAllowed,
             "this origin may not call the twin API (ALLOWED_ORIGINS)",
         );
-        // A refused preflight stays without CORS headers, so the browser never sends the request; a
-        // simple request's refusal is readable, so a blog missing from ALLOWED_ORIGINS is told why.
-        return if req.method() == Method::Options {
-            refusal
-        } else {
-            http::readable_anywhere(refusal)
-        };
     }
     if req.method() == Method::Options {
         return match origin {
@@ -68,6 +62,19 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     }
     let resp = route(req, &env, &config, &ctx).await?;
     http::with_cors(resp, origin.as_deref())
+}
+
+/// A refusal made before the origin is known to be allowed (a broken configuration, an origin not in
+/// ALLOWED_ORIGINS): readable by any page for a simple request, so the widget on the blog says why
+/// instead of "unreachable"; a preflight's stays without CORS headers, so the browser never sends the
+/// request itself.
+fn refuse_early(req: &Request, code: ErrorCode, message: &str) -> Result<Response> {
+    let refusal = http::refuse(code, message);
+    if req.method() == Method::Options {
+        refusal
+    } else {
+        http::readable_anywhere(refusal)
+    }
 }
 
 /// The daily cron trigger (`[triggers]` in wrangler.toml): deletes traces past their retention.

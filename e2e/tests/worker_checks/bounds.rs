@@ -258,23 +258,40 @@ pub fn a_broken_configuration_names_nothing_secret(_: &Stack, _: &Client) {
     )
     .expect("wrangler dev with a broken configuration");
     let c = Client::new(&worker.url, "198.51.100.250");
-    // wrangler's own proxy can answer 503 in plain text while it settles: wait for the worker's JSON.
-    let mut seen = Vec::new();
+    // Ready means the worker's own JSON 503 (`WranglerDev::start_until`), not wrangler's plain text.
     for path in ["/api/config", "/api/health", "/api/search?q=salt"] {
-        let body = loop {
-            let (s, _, body) = c.send(c.request(Method::GET, path));
-            if serde_json::from_str::<Value>(&body).is_ok() || seen.len() > 20 {
-                assert_eq!(s, 503, "{path}: {body}");
-                break body;
-            }
-            seen.push(body);
-            std::thread::sleep(Duration::from_millis(500));
-        };
+        let (s, h, body) = c.send(
+            c.request(Method::GET, path)
+                .header("origin", "https://blog.example"),
+        );
+        assert_eq!(s, 503, "{path}: {body}");
         assert_eq!(error_of(&body).0, "not_configured", "{path}: {body}");
+        // Readable by the blog's page, so its widget can say why (no origin can be checked without
+        // a configuration); the refusal carries nothing else.
+        assert!(
+            h.iter()
+                .any(|(k, v)| k == "access-control-allow-origin" && v == "*"),
+            "{path}: {h:?}"
+        );
         for secret in ["secret-host", "secret-model-id", "ftp:"] {
             assert!(!body.contains(secret), "{path} shows {secret}: {body}");
         }
     }
+    // A preflight gets the refusal without CORS headers: the browser never sends the request.
+    let (s, h, body) = c.send(
+        c.request(Method::OPTIONS, "/api/chat")
+            .header("origin", "https://blog.example")
+            .header("access-control-request-method", "POST"),
+    );
+    assert_eq!(
+        (s, error_of(&body).0.as_str()),
+        (503, "not_configured"),
+        "{body}"
+    );
+    assert!(
+        !h.iter().any(|(k, _)| k == "access-control-allow-origin"),
+        "a refused preflight: {h:?}"
+    );
     // The reason is in the worker's log (written as wrangler relays it; give it a moment).
     let logged = (0..20).any(|_| {
         let text = std::fs::read_to_string(&log).unwrap_or_default();

@@ -45,8 +45,15 @@ fn expected(fault: &str, provider: Provider) -> Expect {
     }
 }
 
-/// Brings the stand-in's faults back when dropped, a panic included, for the checks after this one.
+/// Heals the stand-in's faults until dropped (a panic included), for the checks after this one.
 struct HealedUntilDropped<'a>(&'a twin_local::StandIn);
+
+impl<'a> HealedUntilDropped<'a> {
+    fn heal(stand_in: &'a twin_local::StandIn) -> Self {
+        stand_in.heal(true);
+        HealedUntilDropped(stand_in)
+    }
+}
 
 impl Drop for HealedUntilDropped<'_> {
     fn drop(&mut self) {
@@ -170,8 +177,7 @@ pub fn every_fault_on_both_protocols_with_and_without_retrieval(stack: &Stack, _
     }
     // Then the upstream recovers: every faulty backend itself answers again, nothing in the worker
     // stays broken (a cold start given up on, a 429 remembered).
-    stack.stand_in.heal(true);
-    let _faults_back = HealedUntilDropped(&stack.stand_in);
+    let healed = HealedUntilDropped::heal(&stack.stand_in);
     for (i, fault) in MATRIX_FAULTS.iter().enumerate() {
         for (j, (provider, retrieval)) in CELLS.into_iter().enumerate() {
             let id = matrix_id(fault, provider, retrieval);
@@ -187,7 +193,7 @@ pub fn every_fault_on_both_protocols_with_and_without_retrieval(stack: &Stack, _
             }
         }
     }
-    drop(_faults_back);
+    drop(healed);
     println!(
         "\nfault matrix (cell: what the reader got; each also checked: sources first when retrieval is on, one end, the other pane answered, the next request served, and the same backend answered once its upstream healed)"
     );
