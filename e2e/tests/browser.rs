@@ -57,7 +57,8 @@ async fn ask_rag_until(page: &Page, question: &str, selector: &str, what: &str) 
     wait_for(
         page,
         &format!("!!{last} && !!{last}.querySelector('{selector}')"),
-        Duration::from_secs(20),
+        // The local model's whole answer (up to its token limit), on a busy 2-core machine.
+        Duration::from_secs(60),
         what,
     )
     .await;

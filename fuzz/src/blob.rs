@@ -81,3 +81,27 @@ fn damaged(budget: Budget) -> Outcome {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `blob` (`FlipKeepingChecksum([(65535, 148)])`): the framing changed under a recomputed
+    /// checksum so that one file is 4 to 7 bytes long; tantivy's footer check read its last 8 bytes
+    /// and panicked. It is refused now.
+    #[test]
+    fn blob_a_file_shorter_than_a_footer_is_refused() {
+        let intact = crate::query::blob().expect("the fuzz blob");
+        let mut bytes = intact.to_vec();
+        let i = at(bytes.len().min(64), 65535);
+        bytes[i] ^= 148;
+        let n = bytes.len() - 4;
+        let crc = crc32fast::hash(&bytes[..n]);
+        bytes[n..].copy_from_slice(&crc.to_le_bytes());
+        assert!(blob::unpack(&bytes).is_ok(), "the framing still reads");
+        match PackedIndex::open_vec(bytes) {
+            Ok(_) => panic!("a file shorter than its footer opened"),
+            Err(e) => assert!(e.to_string().contains("damaged"), "{e}"),
+        }
+    }
+}

@@ -41,9 +41,25 @@ impl BlobDirectory {
     }
 }
 
+/// The fewest bytes a file opened for reading can have: tantivy ends each with a footer whose last 8
+/// bytes are its length and magic number. Its footer check refuses files under 4 bytes but reads the
+/// last 8 of any file, so a damaged blob naming a 4-7 byte file would panic inside tantivy (found by
+/// the `blob` fuzz target).
+const FOOTER_TAIL: usize = 8;
+
 impl Directory for BlobDirectory {
     fn get_file_handle(&self, path: &Path) -> Result<Arc<dyn FileHandle>, OpenReadError> {
         match self.files.get(path) {
+            Some(bytes) if bytes.len() < FOOTER_TAIL => Err(OpenReadError::wrap_io_error(
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "{} bytes, shorter than tantivy's {FOOTER_TAIL}-byte footer: the index blob is damaged",
+                        bytes.len()
+                    ),
+                ),
+                path.to_path_buf(),
+            )),
             Some(bytes) => Ok(Arc::new(bytes.clone())),
             None => Err(OpenReadError::FileDoesNotExist(path.to_path_buf())),
         }
@@ -88,5 +104,28 @@ impl Directory for BlobDirectory {
 
     fn watch(&self, _watch_callback: WatchCallback) -> tantivy::Result<WatchHandle> {
         Ok(WatchHandle::empty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::HasLen;
+
+    #[test]
+    fn a_file_shorter_than_a_footer_is_refused_not_opened() {
+        let packed = blob::pack(&[
+            ("short".to_string(), vec![1, 2, 3, 4, 5]),
+            ("long".to_string(), vec![0; 64]),
+        ]);
+        let dir = BlobDirectory::open(OwnedBytes::new(packed)).expect("a well-formed blob");
+        let e = dir
+            .open_read(Path::new("short"))
+            .expect_err("a 5-byte file cannot hold a footer");
+        assert!(e.to_string().contains("damaged"), "{e}");
+        assert_eq!(
+            dir.open_read(Path::new("long")).map(|f| f.len()).ok(),
+            Some(64)
+        );
     }
 }
