@@ -268,9 +268,18 @@ pub fn a_broken_configuration_names_nothing_secret(_: &Stack, _: &Client) {
         assert_eq!(error_of(&body).0, "not_configured", "{path}: {body}");
         // Readable by the blog's page, so its widget can say why (no origin can be checked without
         // a configuration); the refusal carries nothing else.
+        let has = |name: &str, value: &str| {
+            h.iter()
+                .any(|(k, v)| k == name && v.to_ascii_lowercase().contains(value))
+        };
         assert!(
             h.iter()
                 .any(|(k, v)| k == "access-control-allow-origin" && v == "*"),
+            "{path}: {h:?}"
+        );
+        // It varies with the page, so no cache keeps it for another.
+        assert!(
+            has("vary", "origin") && has("cache-control", "no-store"),
             "{path}: {h:?}"
         );
         for secret in ["secret-host", "secret-model-id", "ftp:"] {
