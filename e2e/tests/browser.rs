@@ -1006,6 +1006,28 @@ impl OwnWorker {
     }
 }
 
+/// Opens the post at `site` and waits until the widget says the twin is unavailable (and, unless
+/// `inside` is empty, shows `inside` within that message); returns the message's JS expression.
+async fn open_unavailable(page: &Page, site: &str, inside: &str, what: &str) -> String {
+    page.goto(format!("{site}/post.html"))
+        .await
+        .expect("navigate");
+    let error = format!("{ROOT}.querySelector('.widget > .error[role=alert]')");
+    let inside = if inside.is_empty() {
+        String::new()
+    } else {
+        format!(" && !!{error}.querySelector('{inside}')")
+    };
+    wait_for(
+        page,
+        &format!("!!{ROOT} && !!{error}{inside}"),
+        Duration::from_secs(30),
+        what,
+    )
+    .await;
+    error
+}
+
 /// One healthy backend on the stand-in, `quick`.
 fn quick() -> Vec<Backend> {
     vec![Backend {
@@ -1053,14 +1075,10 @@ async fn a_worker_that_refuses_the_page_says_why(ctx: &Ctx) {
     for (own, says) in cases {
         let log = own.log;
         let (stack, site) = own.start().await;
-        page.goto(format!("{}/post.html", site.url))
-            .await
-            .expect("navigate");
-        let error = format!("{ROOT}.querySelector('.widget > .error[role=alert]')");
-        wait_for(
+        let error = open_unavailable(
             page,
-            &format!("!!{ROOT} && !!{error}"),
-            Duration::from_secs(30),
+            &site.url,
+            "",
             &format!("{log}: the widget to say it is unavailable"),
         )
         .await;
@@ -1117,14 +1135,10 @@ async fn unreachable_at_load_then_fifty_follow_ups(ctx: &Ctx) {
     }
     .start()
     .await;
-    page.goto(format!("{}/post.html", site.url))
-        .await
-        .expect("navigate");
-    let error = format!("{ROOT}.querySelector('.widget > .error[role=alert]')");
-    wait_for(
+    let error = open_unavailable(
         page,
-        &format!("!!{ROOT} && !!{error} && !!{error}.querySelector('button.retry')"),
-        Duration::from_secs(30),
+        &site.url,
+        "button.retry",
         "the widget to say the worker is unreachable",
     )
     .await;
