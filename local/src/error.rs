@@ -15,6 +15,9 @@ pub enum LocalError {
     /// The service did not become healthy in time, or exited; the message quotes the end of its log.
     #[error("{name} is not ready: {detail}")]
     NotReady { name: String, detail: String },
+    /// A configuration file the local stack reads (`worker/wrangler.toml`) cannot be used as it is.
+    #[error("{file}: {detail}")]
+    Config { file: String, detail: String },
     /// Any other I/O failure (ports, log files).
     #[error("{0}")]
     Io(#[from] std::io::Error),

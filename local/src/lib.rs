@@ -24,6 +24,7 @@ pub mod profile;
 pub mod stand_in;
 pub mod static_site;
 pub mod usage;
+mod worker_build;
 pub mod worker_stack;
 pub mod wrangler;
 

@@ -76,6 +76,25 @@ impl ManagedProcess {
         }
     }
 
+    /// Waits for a process that should finish (a build) to exit successfully within `timeout`; a failure
+    /// or a timeout (the process is then stopped) quotes the end of its log.
+    pub fn finish(&mut self, timeout: Duration) -> Result<(), LocalError> {
+        let start = Instant::now();
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) if status.success() => return Ok(()),
+                Ok(Some(status)) => return Err(self.not_ready(format!("exited with {status}"))),
+                Ok(None) => {}
+                Err(e) => return Err(LocalError::Io(e)),
+            }
+            if start.elapsed() > timeout {
+                self.stop();
+                return Err(self.not_ready(format!("not done after {} s", timeout.as_secs())));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn not_ready(&self, what: String) -> LocalError {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(15).collect();

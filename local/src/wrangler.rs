@@ -1,5 +1,7 @@
 //! `wrangler dev` (workerd) running the twin worker on a loopback port: the local stand-in for
-//! Cloudflare. It builds the worker when needed (the `[build]` command in `worker/wrangler.toml`).
+//! Cloudflare. Each start builds the worker once (`scripts/build-worker.sh`, the `[build]` command in
+//! `worker/wrangler.toml`) and runs a staged copy of it ([`crate::worker_build`]: wrangler's own
+//! `[build]` step would build twice and restart the worker under the first requests).
 
 use crate::health::get_json_status;
 use crate::process::ManagedProcess;
@@ -59,7 +61,7 @@ impl WranglerDev {
         Self::spawn(worker_dir, vars, secrets, log, ready_status, &[])
     }
 
-    /// [`WranglerDev::start`] with `build_env` in the environment of its `[build]` step (and of
+    /// [`WranglerDev::start`] with `build_env` in the environment of the worker's build (and of
     /// wrangler): `TWIN_INDEX_MODE=asset` builds a worker that loads its index from static assets.
     pub fn start_with_build_env(
         worker_dir: &Path,
@@ -79,13 +81,25 @@ impl WranglerDev {
         ready_status: u16,
         build_env: &[(&str, &str)],
     ) -> Result<WranglerDev, LocalError> {
+        let started = Instant::now();
+        let build_log = log.with_extension("build.log");
+        eprintln!(
+            "building the worker (minutes when cold; log {})",
+            build_log.display()
+        );
+        let config = crate::worker_build::stage(
+            worker_dir,
+            &log.with_extension("worker"),
+            build_env,
+            &build_log,
+        )?;
         let port = free_port()?;
         let mut cmd = Command::new("npx");
         cmd.envs(build_env.iter().copied());
         cmd.current_dir(worker_dir)
+            .args(["wrangler", "dev", "--config"])
+            .arg(&config)
             .args([
-                "wrangler",
-                "dev",
                 "--local",
                 "--ip",
                 "127.0.0.1",
@@ -107,10 +121,9 @@ impl WranglerDev {
         let env_file = log.with_extension("secrets.env");
         write_secrets(&env_file, secrets)?;
         cmd.arg("--env-file").arg(&env_file);
-        let started = Instant::now();
         let mut process = ManagedProcess::spawn("wrangler dev", cmd, log)?;
         eprintln!(
-            "waiting for wrangler dev on port {port} (builds the worker when needed; log {})",
+            "waiting for wrangler dev on port {port} (log {})",
             log.display()
         );
         // The worker's own JSON answer, not the plain-text 503 wrangler's proxy gives meanwhile.
