@@ -110,38 +110,98 @@ impl ManagedProcess {
         self.child.id()
     }
 
-    /// SIGTERM, then SIGKILL after a grace period; always reaps the child.
+    /// SIGTERM to the whole process group, then SIGKILL to what is left of it after a grace period;
+    /// always reaps the child. The group, not only the child, decides when it is over: `npx` exits at
+    /// once on SIGTERM while the `wrangler` it started is still shutting down, and a stop that waited
+    /// for the child alone left that `wrangler` (and its `workerd`) running.
     pub fn stop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
         let group = i32::try_from(self.child.id()).ok();
-        if let Some(pgid) = group {
-            // SAFETY: plain kill(2) on the process group our child leads.
-            unsafe {
-                libc::kill(-pgid, libc::SIGTERM);
+        let signal_group = |signal| {
+            if let Some(pgid) = group {
+                // SAFETY: plain kill(2) on the process group our child leads.
+                unsafe {
+                    libc::kill(-pgid, signal);
+                }
             }
-        }
+        };
+        signal_group(libc::SIGTERM);
         let start = Instant::now();
         while start.elapsed() < STOP_GRACE {
-            if let Ok(Some(_)) = self.child.try_wait() {
+            let child_done = matches!(self.child.try_wait(), Ok(Some(_)));
+            if child_done && group.is_none_or(group_is_gone) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        if let Some(pgid) = group {
-            // SAFETY: as above; SIGKILL for whatever ignored SIGTERM.
-            unsafe {
-                libc::kill(-pgid, libc::SIGKILL);
-            }
-        }
+        // SIGKILL for whatever ignored SIGTERM or is still shutting down.
+        signal_group(libc::SIGKILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
+/// Whether no process is left in the process group `pgid` (the reaped child's group: its members were
+/// in it when it was started, and a new process cannot join it).
+fn group_is_gone(pgid: i32) -> bool {
+    // SAFETY: signal 0 only checks that the group exists and may be signalled.
+    let alive = unsafe { libc::kill(-pgid, 0) } == 0;
+    !alive && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+}
+
 impl Drop for ManagedProcess {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `npx` exits at once on SIGTERM, the program it started does not: the stop must still end it.
+    #[test]
+    fn stop_ends_the_whole_group_when_the_child_exits_first() {
+        let log = std::env::temp_dir().join(format!("twin-stop-{}.log", std::process::id()));
+        let mut cmd = Command::new("sh");
+        // The child (sh) dies of SIGTERM; its own child ignores SIGTERM, as a program shutting down
+        // slowly would.
+        cmd.args(["-c", "(trap '' TERM; exec sleep 60) & wait"]);
+        let mut process = ManagedProcess::spawn("group", cmd, &log).expect("spawn");
+        let pgid = i32::try_from(process.pid()).expect("pid");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) && !group_has_more_than_the_child(pgid) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            group_has_more_than_the_child(pgid),
+            "the grandchild never started"
+        );
+        process.stop();
+        let stopped = Instant::now();
+        while stopped.elapsed() < Duration::from_secs(5) && !group_is_gone(pgid) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = std::fs::remove_file(&log);
+        assert!(
+            group_is_gone(pgid),
+            "a process of the group outlived stop()"
+        );
+    }
+
+    /// Whether a process other than the group's leader is in group `pgid` (read from /proc).
+    fn group_has_more_than_the_child(pgid: i32) -> bool {
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return false;
+        };
+        entries.flatten().any(|e| {
+            let pid = e.file_name().to_string_lossy().parse::<i32>().ok();
+            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+            // Fields after the command's closing parenthesis: state, ppid, pgrp.
+            let pgrp = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(2))
+                .and_then(|g| g.parse::<i32>().ok());
+            pid.is_some_and(|p| p != pgid) && pgrp == Some(pgid)
+        })
     }
 }
