@@ -115,8 +115,17 @@ struct Row {
     first_cpu: String,
     /// The median `/api/health` round trip the retrieval times are net of.
     health_ms: Option<f64>,
+    /// The same measurements without the DevTools inspector `wrangler dev` attaches.
+    no_inspector: Option<NoInspector>,
     p50: Option<f64>,
     p99: Option<f64>,
+}
+
+/// The first request and the health round trip of a worker started without the DevTools inspector.
+struct NoInspector {
+    first_ms: f64,
+    first_cpu: String,
+    health_ms: f64,
 }
 
 /// The worker for `blob` under wrangler dev: served how, bundle gzip, first request, p50/p99.
@@ -130,33 +139,71 @@ fn measure(root: &Path, blob: &Path, queries: &[String], stand_in: &StandIn, row
     );
     let log = root.join(format!("build/logs/scale/wrangler-{}.log", row.posts));
     let blob_env = blob.display().to_string();
-    let worker = WranglerDev::start_with_build_env(
-        &root.join("worker"),
-        &[("BACKENDS", serde_json::json!([echo]).to_string())],
-        &[],
-        &log,
-        &[("TWIN_INDEX_FROM", blob_env.as_str())],
-    )
-    .expect("wrangler dev");
-    let asset = std::fs::read_to_string(root.join("build/index.asset")).unwrap_or_default();
+    let vars = [("BACKENDS", serde_json::json!([echo]).to_string())];
+    let build_env = [("TWIN_INDEX_FROM", blob_env.as_str())];
+    let worker =
+        WranglerDev::start_with_build_env(&root.join("worker"), &vars, &[], &log, &build_env)
+            .expect("wrangler dev");
+    let asset = std::fs::read_to_string(worker.staged.join("index.asset")).expect("index.asset");
     row.served = if asset.trim().is_empty() {
         "embedded".into()
     } else {
         "static asset".into()
     };
-    let build = root.join("worker/build");
+    let build = worker.staged.join("build");
     row.bundle_gz =
         Some(gzip_len(&build.join("index.js")) + gzip_len(&build.join("index_bg.wasm")));
-    // The first request of a fresh isolate: the index is loaded (when an asset) and opened.
+    let (first_ms, first_cpu) = first_request(&worker, &queries[0]);
+    row.first_ms = Some(first_ms);
+    row.first_cpu = first_cpu;
+    let mut n = 0usize;
+    let mut timed = |path: &str| timed_get(&worker, &mut n, path);
+    let health = median((0..30).map(|_| timed("/api/health")).collect());
+    row.health_ms = Some(health);
+    let mut spent = vec![Vec::new(); queries.len()];
+    for _ in 0..REPEATS {
+        for (i, q) in queries.iter().enumerate() {
+            let ms = timed(&format!("/api/search?k=5&q={}", encode_query(q)));
+            spent[i].push((ms - health).max(0.0));
+        }
+    }
+    let per_query: Vec<f64> = spent.into_iter().map(median).collect();
+    row.p50 = twin_eval::stats::quantile(&per_query, 0.5);
+    row.p99 = twin_eval::stats::quantile(&per_query, 0.99);
+    drop(worker);
+    // The same worker without the inspector: what `wrangler dev`'s DevTools connection costs.
+    let quiet = WranglerDev::start_without_inspector(
+        &root.join("worker"),
+        &vars,
+        &root.join(format!("build/logs/scale/no-inspector-{}.log", row.posts)),
+        &build_env,
+    )
+    .expect("the worker without the inspector");
+    let (first_ms, first_cpu) = first_request(&quiet, &queries[0]);
+    let mut n = 0usize;
+    let health_ms = median(
+        (0..30)
+            .map(|_| timed_get(&quiet, &mut n, "/api/health"))
+            .collect(),
+    );
+    row.no_inspector = Some(NoInspector {
+        first_ms,
+        first_cpu,
+        health_ms,
+    });
+}
+
+/// The first request of a fresh isolate (a search: the index is loaded when an asset, and opened), and
+/// the CPU each program under `worker` spent meanwhile: wrangler's `node`, `workerd` (the worker, the
+/// local asset server and wrangler's proxy).
+fn first_request(worker: &WranglerDev, query: &str) -> (f64, String) {
     let first = Client::new(&worker.url, "198.18.200.1");
     let before = worker.usage();
     let t = Instant::now();
-    let (status, v) = first.get_json(&format!("/api/search?k=5&q={}", encode_query(&queries[0])));
+    let (status, v) = first.get_json(&format!("/api/search?k=5&q={}", encode_query(query)));
     assert_eq!(status, 200, "{v}");
-    row.first_ms = Some(t.elapsed().as_secs_f64() * 1e3);
-    // Which process spent the first request's time: wrangler's own node (the local asset server
-    // among it) or workerd (the worker itself).
-    row.first_cpu = worker
+    let ms = t.elapsed().as_secs_f64() * 1e3;
+    let cpu = worker
         .usage()
         .into_iter()
         .map(|after| {
@@ -172,27 +219,20 @@ fn measure(root: &Path, blob: &Path, queries: &[String], stand_in: &StandIn, row
         })
         .collect::<Vec<_>>()
         .join(", ");
-    let mut n = 0usize;
-    let mut timed = |path: &str| {
-        n += 1;
-        let c = Client::new(&worker.url, &format!("198.19.{}.{}", n / 250, 1 + n % 250));
-        let t = Instant::now();
-        let (status, v) = c.get_json(path);
-        assert_eq!(status, 200, "{path}: {v}");
-        t.elapsed().as_secs_f64() * 1e3
-    };
-    let health = median((0..30).map(|_| timed("/api/health")).collect());
-    row.health_ms = Some(health);
-    let mut spent = vec![Vec::new(); queries.len()];
-    for _ in 0..REPEATS {
-        for (i, q) in queries.iter().enumerate() {
-            let ms = timed(&format!("/api/search?k=5&q={}", encode_query(q)));
-            spent[i].push((ms - health).max(0.0));
-        }
-    }
-    let per_query: Vec<f64> = spent.into_iter().map(median).collect();
-    row.p50 = twin_eval::stats::quantile(&per_query, 0.5);
-    row.p99 = twin_eval::stats::quantile(&per_query, 0.99);
+    (ms, cpu)
+}
+
+/// One GET's round trip in ms, from a client address of its own (the `n`th), so no rate limit applies.
+fn timed_get(worker: &WranglerDev, n: &mut usize, path: &str) -> f64 {
+    *n += 1;
+    let c = Client::new(
+        &worker.url,
+        &format!("198.19.{}.{}", *n / 250, 1 + *n % 250),
+    );
+    let t = Instant::now();
+    let (status, v) = c.get_json(path);
+    assert_eq!(status, 200, "{path}: {v}");
+    t.elapsed().as_secs_f64() * 1e3
 }
 
 fn main() {
@@ -247,6 +287,7 @@ fn main() {
             first_ms: None,
             first_cpu: String::new(),
             health_ms: None,
+            no_inspector: None,
             p50: None,
             p99: None,
         };
@@ -293,5 +334,18 @@ fn main() {
             ms(r.p50),
             ms(r.p99)
         );
+    }
+    println!(
+        "\nthe same workers started without the DevTools inspector `wrangler dev` always attaches (wrangler's dev API, `dev.inspector = false`)"
+    );
+    println!("| posts | first request | its CPU, by process | /api/health round trip |");
+    println!("|---|---|---|---|");
+    for r in &rows {
+        if let Some(q) = &r.no_inspector {
+            println!(
+                "| {} | {:.0} ms | {} | {:.2} ms |",
+                r.posts, q.first_ms, q.first_cpu, q.health_ms
+            );
+        }
     }
 }

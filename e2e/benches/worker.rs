@@ -54,7 +54,7 @@ fn gzip_len(path: &std::path::Path) -> u64 {
 fn main() {
     let stack = Stack::start().expect("stack");
     println!(
-        "worker startup (wrangler dev spawn to a healthy /api/health, including its [build] step): {:.1} s",
+        "worker startup (the worker's build, then wrangler dev to a healthy /api/health): {:.1} s",
         stack.startup.as_secs_f64()
     );
     let client = Client::new(&stack.url, "192.0.2.10");

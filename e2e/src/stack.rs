@@ -17,7 +17,8 @@ pub struct Stack {
     pub url: String,
     pub llama: LlamaServer,
     pub stand_in: StandIn,
-    /// How long `wrangler dev` took from spawn to a healthy `/api/health`.
+    /// How long `wrangler dev` took from the worker's build (its lock wait included) to a healthy
+    /// `/api/health`.
     pub startup: Duration,
     _wrangler: WranglerDev,
 }
@@ -138,6 +139,12 @@ impl Stack {
     }
 
     /// Starts everything; logs go to `build/logs/e2e`.
+    /// The staged worker the shared `wrangler dev` runs (`local::worker_build`): its build's
+    /// `index.asset`, `build/`, `index-assets/`.
+    pub fn staged_worker(&self) -> &Path {
+        &self._wrangler.staged
+    }
+
     pub fn start() -> Result<Stack, LocalError> {
         let logs = Self::root().join("build/logs/e2e");
         let assets = Assets::ensure()?;

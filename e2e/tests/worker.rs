@@ -162,8 +162,8 @@ fn main() {
             "a_cached_gpu_probe_needs_no_cold_start",
             probe_cache::a_cached_gpu_probe_needs_no_cold_start,
         ),
-        // The checks below start a wrangler dev of their own (its build touches the shared worker
-        // build), so they come last.
+        // The checks below start a wrangler dev of their own (each builds and stages a worker of its
+        // own, which takes a while on two cores), so they come last.
         (
             "trace_modes_keep_less_or_nothing",
             traces::trace_modes_keep_less_or_nothing,
@@ -172,7 +172,7 @@ fn main() {
             "a_broken_configuration_names_nothing_secret",
             bounds::a_broken_configuration_names_nothing_secret,
         ),
-        // Last: it builds the worker with its index as a static asset (the next start rebuilds it).
+        // Last: it builds a worker with its index as a static asset (the next start rebuilds it).
         (
             "an_index_served_as_an_asset_searches_the_same",
             index_asset::an_index_served_as_an_asset_searches_the_same,

@@ -10,6 +10,8 @@ use std::time::{Duration, Instant};
 
 /// How long a stopped process gets to exit after SIGTERM before SIGKILL.
 const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long a stop waits, after SIGKILL, for the group's last processes to be gone.
+const KILLED_GRACE: Duration = Duration::from_secs(2);
 
 /// A running child process.
 #[derive(Debug)]
@@ -83,26 +85,39 @@ impl ManagedProcess {
         loop {
             match self.child.try_wait() {
                 Ok(Some(status)) if status.success() => return Ok(()),
-                Ok(Some(status)) => return Err(self.not_ready(format!("exited with {status}"))),
+                Ok(Some(status)) => {
+                    return Err(LocalError::Setup {
+                        script: self.name.clone(),
+                        detail: self.log_tail(format!("exited with {status}")),
+                    });
+                }
                 Ok(None) => {}
                 Err(e) => return Err(LocalError::Io(e)),
             }
             if start.elapsed() > timeout {
                 self.stop();
-                return Err(self.not_ready(format!("not done after {} s", timeout.as_secs())));
+                return Err(LocalError::Setup {
+                    script: self.name.clone(),
+                    detail: self.log_tail(format!("not done after {} s", timeout.as_secs())),
+                });
             }
             std::thread::sleep(Duration::from_millis(100));
         }
     }
 
     fn not_ready(&self, what: String) -> LocalError {
+        LocalError::NotReady {
+            name: self.name.clone(),
+            detail: self.log_tail(what),
+        }
+    }
+
+    /// `what`, then the end of the log.
+    fn log_tail(&self, what: String) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();
         let tail: Vec<&str> = text.lines().rev().take(15).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        LocalError::NotReady {
-            name: self.name.clone(),
-            detail: format!("{what}; log {}:\n{}", self.log.display(), tail.join("\n")),
-        }
+        format!("{what}; log {}:\n{}", self.log.display(), tail.join("\n"))
     }
 
     /// The process id.
@@ -113,39 +128,69 @@ impl ManagedProcess {
     /// SIGTERM to the whole process group, then SIGKILL to what is left of it after a grace period;
     /// always reaps the child. The group, not only the child, decides when it is over: `npx` exits at
     /// once on SIGTERM while the `wrangler` it started is still shutting down, and a stop that waited
-    /// for the child alone left that `wrangler` (and its `workerd`) running.
+    /// for the child alone left that `wrangler` (and its `workerd`) running. A group already gone is not
+    /// signalled (its number may belong to another process by then).
     pub fn stop(&mut self) {
-        let group = i32::try_from(self.child.id()).ok();
-        let signal_group = |signal| {
-            if let Some(pgid) = group {
-                // SAFETY: plain kill(2) on the process group our child leads.
-                unsafe {
-                    libc::kill(-pgid, signal);
-                }
-            }
+        let Ok(pgid) = i32::try_from(self.child.id()) else {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+            return;
         };
-        signal_group(libc::SIGTERM);
+        let over =
+            |child: &mut Child| matches!(child.try_wait(), Ok(Some(_))) && group_is_gone(pgid);
+        if over(&mut self.child) {
+            return;
+        }
+        // SAFETY: plain kill(2) on the process group our child leads, which still has a live member.
+        unsafe {
+            libc::kill(-pgid, libc::SIGTERM);
+        }
         let start = Instant::now();
         while start.elapsed() < STOP_GRACE {
-            let child_done = matches!(self.child.try_wait(), Ok(Some(_)));
-            if child_done && group.is_none_or(group_is_gone) {
+            if over(&mut self.child) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
         // SIGKILL for whatever ignored SIGTERM or is still shutting down.
-        signal_group(libc::SIGKILL);
+        if !group_is_gone(pgid) {
+            // SAFETY: as above.
+            unsafe {
+                libc::kill(-pgid, libc::SIGKILL);
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let start = Instant::now();
+        while start.elapsed() < KILLED_GRACE && !group_is_gone(pgid) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
-/// Whether no process is left in the process group `pgid` (the reaped child's group: its members were
-/// in it when it was started, and a new process cannot join it).
+/// Whether no live process (a zombie waiting to be reaped does not count) is left in process group
+/// `pgid`, read from `/proc`.
 fn group_is_gone(pgid: i32) -> bool {
-    // SAFETY: signal 0 only checks that the group exists and may be signalled.
-    let alive = unsafe { libc::kill(-pgid, 0) } == 0;
-    !alive && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    live_group_members(pgid).is_empty()
+}
+
+/// The live (not zombie) processes of group `pgid`, from `/proc/<pid>/stat`.
+fn live_group_members(pgid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_string_lossy().parse::<i32>().ok()?;
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            // After the command's closing parenthesis: state, ppid, pgrp.
+            let mut fields = stat.rsplit_once(')')?.1.split_whitespace();
+            let state = fields.next()?;
+            let pgrp = fields.nth(1)?.parse::<i32>().ok()?;
+            (pgrp == pgid && state != "Z" && state != "X").then_some(pid)
+        })
+        .collect()
 }
 
 impl Drop for ManagedProcess {
@@ -158,50 +203,70 @@ impl Drop for ManagedProcess {
 mod tests {
     use super::*;
 
-    /// `npx` exits at once on SIGTERM, the program it started does not: the stop must still end it.
+    /// Starts `script` under `sh -c` and waits until its group has a member besides `sh`.
+    fn group_of(script: &str, log: &Path) -> (ManagedProcess, i32) {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        let process = ManagedProcess::spawn("group", cmd, log).expect("spawn");
+        let pgid = i32::try_from(process.pid()).expect("pid");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(5) && live_group_members(pgid).len() < 2 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(
+            live_group_members(pgid).len() >= 2,
+            "the grandchild never started"
+        );
+        (process, pgid)
+    }
+
+    /// `npx` exits at once on SIGTERM, the program it started does not: the stop must still end it,
+    /// whether it ignores SIGTERM (killed after the grace period) or takes a moment to shut down
+    /// (waited for, no SIGKILL needed).
     #[test]
     fn stop_ends_the_whole_group_when_the_child_exits_first() {
         let log = std::env::temp_dir().join(format!("twin-stop-{}.log", std::process::id()));
-        let mut cmd = Command::new("sh");
-        // The child (sh) dies of SIGTERM; its own child ignores SIGTERM, as a program shutting down
-        // slowly would.
-        cmd.args(["-c", "(trap '' TERM; exec sleep 60) & wait"]);
-        let mut process = ManagedProcess::spawn("group", cmd, &log).expect("spawn");
-        let pgid = i32::try_from(process.pid()).expect("pid");
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) && !group_has_more_than_the_child(pgid) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        assert!(
-            group_has_more_than_the_child(pgid),
-            "the grandchild never started"
-        );
-        process.stop();
-        let stopped = Instant::now();
-        while stopped.elapsed() < Duration::from_secs(5) && !group_is_gone(pgid) {
-            std::thread::sleep(Duration::from_millis(20));
+        let cases = [
+            (
+                "ignores SIGTERM",
+                "(trap '' TERM; exec sleep 60) & wait",
+                STOP_GRACE,
+            ),
+            (
+                "shuts down in a second",
+                "(trap 'sleep 1; exit 0' TERM; sleep 60 & wait) & wait",
+                Duration::from_millis(900),
+            ),
+        ];
+        for (what, script, at_least) in cases {
+            let (mut process, pgid) = group_of(script, &log);
+            let t = Instant::now();
+            process.stop();
+            let took = t.elapsed();
+            assert!(
+                group_is_gone(pgid),
+                "{what}: {:?} outlived stop()",
+                live_group_members(pgid)
+            );
+            assert!(took >= at_least, "{what}: stop() returned after {took:?}");
         }
         let _ = std::fs::remove_file(&log);
-        assert!(
-            group_is_gone(pgid),
-            "a process of the group outlived stop()"
-        );
     }
 
-    /// Whether a process other than the group's leader is in group `pgid` (read from /proc).
-    fn group_has_more_than_the_child(pgid: i32) -> bool {
-        let Ok(entries) = std::fs::read_dir("/proc") else {
-            return false;
-        };
-        entries.flatten().any(|e| {
-            let pid = e.file_name().to_string_lossy().parse::<i32>().ok();
-            let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-            // Fields after the command's closing parenthesis: state, ppid, pgrp.
-            let pgrp = stat
-                .rsplit_once(')')
-                .and_then(|(_, rest)| rest.split_whitespace().nth(2))
-                .and_then(|g| g.parse::<i32>().ok());
-            pid.is_some_and(|p| p != pgid) && pgrp == Some(pgid)
-        })
+    #[test]
+    fn a_group_already_gone_is_not_waited_for() {
+        let log = std::env::temp_dir().join(format!("twin-gone-{}.log", std::process::id()));
+        let mut cmd = Command::new("true");
+        cmd.arg("x");
+        let mut process = ManagedProcess::spawn("true", cmd, &log).expect("spawn");
+        process.finish(Duration::from_secs(5)).expect("true exits");
+        let t = Instant::now();
+        process.stop();
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            t.elapsed()
+        );
+        let _ = std::fs::remove_file(&log);
     }
 }

@@ -1,7 +1,8 @@
 //! The worker a `wrangler dev` runs, built once and staged in a directory of its own.
 //!
-//! `scripts/build-worker.sh` runs under a lock (one build at a time in `worker/build/`), and its output is
-//! copied beside a `wrangler.toml` without the `[build]` step. Two reasons:
+//! The `[build]` command of `worker/wrangler.toml` (`scripts/build-worker.sh`) runs under a lock (one
+//! build and copy at a time among the processes staging a worker), and its output is copied beside a
+//! `wrangler.toml` without the `[build]` step. Two reasons:
 //! - wrangler 4 runs a `[build]` command twice: once to start, and once more when its file watcher is
 //!   ready. It then restarts the worker, and a POST in flight at that moment gets a plain-text 503 from
 //!   wrangler's proxy ("Your worker restarted mid-request").
@@ -22,48 +23,90 @@ use std::time::Duration;
 /// How long one build of the worker may take (a cold build compiles the whole worker crate).
 const BUILD: Duration = Duration::from_secs(900);
 
-/// Builds the worker in `worker_dir` (with `build_env` in the build's environment, e.g.
-/// `TWIN_INDEX_MODE=asset`), copies what wrangler runs into `into` (emptied first) and returns the
-/// `wrangler.toml` written there. The build's output goes to `log`.
+/// The file a staged worker's build describes its index with (`scripts/worker-index.sh`: empty when
+/// embedded, `/<name> <bytes> <crc32 hex>` for a static asset), copied beside the staged worker.
+pub const INDEX_ASSET: &str = "index.asset";
+
+/// Builds the worker in `worker_dir` with its `[build]` command (with `build_env` in the build's
+/// environment, e.g. `TWIN_INDEX_MODE=asset`), copies what wrangler runs into `into` (emptied first),
+/// and returns the `wrangler.toml` written there. The build's output goes to `log`.
 pub fn stage(
     worker_dir: &Path,
     into: &Path,
     build_env: &[(&str, &str)],
     log: &Path,
 ) -> Result<PathBuf, LocalError> {
+    let worker_dir = &std::path::absolute(worker_dir)?;
     let root = worker_dir.parent().unwrap_or(worker_dir);
+    let source = worker_dir.join("wrangler.toml");
+    let text = fs::read_to_string(&source)?;
+    let (staged, command) = staged_config(&text, &source, worker_dir)?;
     let _lock = BuildLock::acquire(&root.join("build").join("worker-build.lock"))?;
-    let mut cmd = Command::new("bash");
-    cmd.arg("../scripts/build-worker.sh")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(&command)
         .current_dir(worker_dir)
         .envs(build_env.iter().copied());
-    ManagedProcess::spawn("the worker's build (scripts/build-worker.sh)", cmd, log)?
-        .finish(BUILD)?;
+    ManagedProcess::spawn(&format!("the worker's build ({command})"), cmd, log)?.finish(BUILD)?;
+    let main = worker_dir.join("build/index.js");
+    if !main.is_file() {
+        return Err(LocalError::Setup {
+            script: command,
+            detail: format!("it left no {}", main.display()),
+        });
+    }
     match fs::remove_dir_all(into) {
         Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
         _ => {}
     }
     copy_dir(&worker_dir.join("build"), &into.join("build"))?;
     copy_dir(&worker_dir.join("index-assets"), &into.join("index-assets"))?;
-    let source = worker_dir.join("wrangler.toml");
-    let text = fs::read_to_string(&source)?;
+    fs::copy(root.join("build").join(INDEX_ASSET), into.join(INDEX_ASSET))?;
     let config = into.join("wrangler.toml");
-    fs::write(&config, staged_config(&text, &source, worker_dir)?)?;
+    fs::write(&config, staged)?;
     Ok(config)
 }
 
-/// `wrangler.toml` for a staged worker: the same configuration without `[build]` (the worker is already
-/// built), and with paths that point outside the staged directory made absolute.
-fn staged_config(text: &str, source: &Path, worker_dir: &Path) -> Result<String, LocalError> {
+/// `wrangler.toml` for a staged worker, and the `[build]` command it leaves out: the same
+/// configuration without `[build]` (the worker is already built), with paths that point outside the
+/// staged directory made absolute. A configuration with keys whose paths staging does not carry over
+/// (`[env.*]`, `rules`, `site`, ...) is refused rather than staged wrong.
+fn staged_config(
+    text: &str,
+    source: &Path,
+    worker_dir: &Path,
+) -> Result<(String, String), LocalError> {
     let bad = |detail: String| LocalError::Config {
         file: source.display().to_string(),
         detail,
     };
     let mut config: toml::Table = text.parse().map_err(|e| bad(format!("{e}")))?;
-    if config.remove("build").is_none() {
-        return Err(bad(
-            "no [build] step: the staged worker expects one to remove".into(),
-        ));
+    let command = match config.remove("build") {
+        Some(toml::Value::Table(build)) if build.len() == 1 => build
+            .get("command")
+            .and_then(toml::Value::as_str)
+            .map(str::to_string),
+        _ => None,
+    }
+    .ok_or_else(|| bad("staging needs a [build] table with a `command` and nothing else".into()))?;
+    for key in [
+        "env",
+        "rules",
+        "site",
+        "tsconfig",
+        "wasm_modules",
+        "text_blobs",
+        "data_blobs",
+        "alias",
+    ] {
+        if config.contains_key(key) {
+            return Err(bad(format!(
+                "`{key}` is set, and staging (local/src/worker_build.rs) does not carry its paths over"
+            )));
+        }
+    }
+    if config.get("main").and_then(toml::Value::as_str) != Some("build/index.js") {
+        return Err(bad("staging expects `main = \"build/index.js\"`".into()));
     }
     if let Some(toml::Value::Array(databases)) = config.get_mut("d1_databases") {
         for db in databases.iter_mut() {
@@ -72,7 +115,8 @@ fn staged_config(text: &str, source: &Path, worker_dir: &Path) -> Result<String,
             }
         }
     }
-    toml::to_string(&config).map_err(|e| bad(format!("{e}")))
+    let staged = toml::to_string(&config).map_err(|e| bad(format!("{e}")))?;
+    Ok((staged, command))
 }
 
 /// Copies the files under `from` into `to`, keeping the tree; a missing `from` copies nothing.
@@ -97,7 +141,9 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), LocalError> {
 
 /// An exclusive `flock(2)` on a file, held until dropped (closing the file releases it): builds from
 /// several processes (tests run in parallel) take turns.
-struct BuildLock(#[allow(dead_code)] File);
+struct BuildLock {
+    _file: File,
+}
 
 impl BuildLock {
     fn acquire(path: &Path) -> Result<BuildLock, LocalError> {
@@ -112,7 +158,7 @@ impl BuildLock {
         loop {
             // SAFETY: flock(2) on a descriptor this function owns for the lock's whole life.
             if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
-                return Ok(BuildLock(file));
+                return Ok(BuildLock { _file: file });
             }
             let e = io::Error::last_os_error();
             if e.kind() != io::ErrorKind::Interrupted {
@@ -126,34 +172,35 @@ impl BuildLock {
 mod tests {
     use super::*;
 
+    const SAMPLE: &str = "name = \"twin\"\nmain = \"build/index.js\"\n[build]\ncommand = \"make\"\n\
+                          [vars]\nAUTHOR = \"A\"\n[[d1_databases]]\nbinding = \"DB\"\nmigrations_dir = \"migrations\"\n";
+
     #[test]
-    fn the_staged_config_has_no_build_step_and_keeps_everything_else() {
-        let text = "name = \"twin\"\nmain = \"build/index.js\"\n[build]\ncommand = \"make\"\n\
-                    [vars]\nAUTHOR = \"A\"\n[[d1_databases]]\nbinding = \"DB\"\nmigrations_dir = \"migrations\"\n";
-        let out = staged_config(text, Path::new("wrangler.toml"), Path::new("/w")).expect("config");
-        let table: toml::Table = out.parse().expect("toml");
-        assert!(table.get("build").is_none(), "{out}");
-        assert_eq!(table["main"].as_str(), Some("build/index.js"));
-        assert_eq!(table["vars"]["AUTHOR"].as_str(), Some("A"));
-        assert_eq!(
-            table["d1_databases"][0]["migrations_dir"].as_str(),
-            Some("/w/migrations")
-        );
+    fn the_staged_config_is_the_original_without_build_and_with_absolute_migrations() {
+        let (out, command) =
+            staged_config(SAMPLE, Path::new("wrangler.toml"), Path::new("/w")).expect("config");
+        assert_eq!(command, "make");
+        let staged: toml::Table = out.parse().expect("toml");
+        let mut expected: toml::Table = SAMPLE.parse().expect("toml");
+        expected.remove("build");
+        expected["d1_databases"][0]["migrations_dir"] = toml::Value::from("/w/migrations");
+        assert_eq!(staged, expected, "{out}");
     }
 
     #[test]
-    fn a_config_without_a_build_step_or_broken_is_refused_by_file() {
-        let e = staged_config(
-            "name = \"twin\"\n",
-            Path::new("w/wrangler.toml"),
-            Path::new("/w"),
-        )
-        .expect_err("no build");
-        assert!(e.to_string().contains("w/wrangler.toml"), "{e}");
-        assert!(e.to_string().contains("[build]"), "{e}");
-        let e = staged_config("name = ", Path::new("w/wrangler.toml"), Path::new("/w"))
-            .expect_err("broken");
-        assert!(e.to_string().contains("w/wrangler.toml"), "{e}");
+    fn a_config_staging_cannot_carry_is_refused_by_file() {
+        let refused = |text: &str, why: &str| {
+            let e =
+                staged_config(text, Path::new("w/wrangler.toml"), Path::new("/w")).expect_err(why);
+            assert!(e.to_string().contains("w/wrangler.toml"), "{why}: {e}");
+            e.to_string()
+        };
+        assert!(refused("main = \"build/index.js\"\n", "no build").contains("[build]"));
+        refused("name = ", "broken TOML");
+        let with_env = format!("{SAMPLE}[env.staging]\nname = \"x\"\n");
+        assert!(refused(&with_env, "an env").contains("`env`"));
+        let other_main = SAMPLE.replace("build/index.js", "src/index.js");
+        assert!(refused(&other_main, "another main").contains("main"));
     }
 
     #[test]
@@ -161,7 +208,8 @@ mod tests {
         let worker = Path::new(env!("CARGO_MANIFEST_DIR")).join("../worker");
         let source = worker.join("wrangler.toml");
         let text = fs::read_to_string(&source).expect("worker/wrangler.toml");
-        let out = staged_config(&text, &source, &worker).expect("config");
+        let (out, command) = staged_config(&text, &source, &worker).expect("config");
+        assert_eq!(command, "bash ../scripts/build-worker.sh");
         let table: toml::Table = out.parse().expect("toml");
         assert!(table.get("build").is_none());
         assert!(

@@ -6,26 +6,39 @@
 use crate::health::get_json_status;
 use crate::process::ManagedProcess;
 use crate::{LocalError, free_port};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// How long wrangler dev may take to build and start the worker (a cold build takes minutes).
+/// How long wrangler dev may take to start the worker once it is built.
 const READY: Duration = Duration::from_secs(600);
+
+/// How the staged worker is run.
+enum Launch<'a> {
+    /// `wrangler dev`, with these secrets in an env file.
+    WranglerDev { secrets: &'a [(&'a str, String)] },
+    /// wrangler's dev API without the DevTools inspector (`local/wrangler-no-inspector.cjs`).
+    NoInspector,
+}
 
 /// A running `wrangler dev`; stopped (with workerd) on drop.
 pub struct WranglerDev {
     pub url: String,
-    /// From spawn to a healthy `/api/health`.
+    /// From the start (the build, under its lock, included) to a healthy `/api/health`.
     pub startup: Duration,
+    /// The staged worker it runs ([`crate::worker_build`]): `build/index.js`, `build/index_bg.wasm`,
+    /// `index-assets/`, `index.asset`, `wrangler.toml`; removed on drop.
+    pub staged: PathBuf,
     /// The secrets file, removed on drop.
-    env_file: std::path::PathBuf,
+    env_file: PathBuf,
     _process: ManagedProcess,
 }
 
 impl Drop for WranglerDev {
     fn drop(&mut self) {
+        self._process.stop();
         let _ = std::fs::remove_file(&self.env_file);
+        let _ = std::fs::remove_dir_all(&self.staged);
     }
 }
 
@@ -58,7 +71,14 @@ impl WranglerDev {
         log: &Path,
         ready_status: u16,
     ) -> Result<WranglerDev, LocalError> {
-        Self::spawn(worker_dir, vars, secrets, log, ready_status, &[])
+        Self::spawn(
+            worker_dir,
+            vars,
+            log,
+            ready_status,
+            &[],
+            Launch::WranglerDev { secrets },
+        )
     }
 
     /// [`WranglerDev::start`] with `build_env` in the environment of the worker's build (and of
@@ -70,16 +90,37 @@ impl WranglerDev {
         log: &Path,
         build_env: &[(&str, &str)],
     ) -> Result<WranglerDev, LocalError> {
-        Self::spawn(worker_dir, vars, secrets, log, 200, build_env)
+        Self::spawn(
+            worker_dir,
+            vars,
+            log,
+            200,
+            build_env,
+            Launch::WranglerDev { secrets },
+        )
+    }
+
+    /// [`WranglerDev::start_with_build_env`] without the DevTools inspector `wrangler dev` always
+    /// attaches (it cannot be turned off on the command line): the worker built and staged the same
+    /// way, started by wrangler's own dev API (`unstable_startWorker`, the engine of `wrangler dev`)
+    /// with `dev.inspector = false`, by `local/wrangler-no-inspector.cjs`. For measuring what the
+    /// inspector costs (the scale bench); no secrets.
+    pub fn start_without_inspector(
+        worker_dir: &Path,
+        vars: &[(&str, String)],
+        log: &Path,
+        build_env: &[(&str, &str)],
+    ) -> Result<WranglerDev, LocalError> {
+        Self::spawn(worker_dir, vars, log, 200, build_env, Launch::NoInspector)
     }
 
     fn spawn(
         worker_dir: &Path,
         vars: &[(&str, String)],
-        secrets: &[(&str, String)],
         log: &Path,
         ready_status: u16,
         build_env: &[(&str, &str)],
+        launch: Launch,
     ) -> Result<WranglerDev, LocalError> {
         let started = Instant::now();
         let build_log = log.with_extension("build.log");
@@ -87,41 +128,58 @@ impl WranglerDev {
             "building the worker (minutes when cold; log {})",
             build_log.display()
         );
-        let config = crate::worker_build::stage(
-            worker_dir,
-            &log.with_extension("worker"),
-            build_env,
-            &build_log,
-        )?;
+        let staged = log.with_extension("worker");
+        let config = crate::worker_build::stage(worker_dir, &staged, build_env, &build_log)?;
         let port = free_port()?;
-        let mut cmd = Command::new("npx");
-        cmd.envs(build_env.iter().copied());
-        cmd.current_dir(worker_dir)
-            .args(["wrangler", "dev", "--config"])
-            .arg(&config)
-            .args([
-                "--local",
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-                // `/__scheduled` runs the cron handler on demand (local only).
-                "--test-scheduled",
-            ])
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("CI", "true");
-        for (name, value) in vars {
-            cmd.arg("--var").arg(format!("{name}:{value}"));
-        }
         // Fresh local state (Durable Objects, rate limits) for every start: counts from an earlier run
         // must not carry over.
         let state = log.with_extension("state");
         let _ = std::fs::remove_dir_all(&state);
-        cmd.arg("--persist-to").arg(&state);
         let env_file = log.with_extension("secrets.env");
-        write_secrets(&env_file, secrets)?;
-        cmd.arg("--env-file").arg(&env_file);
-        let mut process = ManagedProcess::spawn("wrangler dev", cmd, log)?;
+        let mut cmd = if let Launch::WranglerDev { secrets } = launch {
+            write_secrets(&env_file, secrets)?;
+            let mut cmd = Command::new("npx");
+            cmd.args(["wrangler", "dev", "--config"])
+                .arg(&config)
+                .args([
+                    "--local",
+                    "--ip",
+                    "127.0.0.1",
+                    "--port",
+                    &port.to_string(),
+                    // `/__scheduled` runs the cron handler on demand (local only).
+                    "--test-scheduled",
+                ]);
+            for (name, value) in vars {
+                cmd.arg("--var").arg(format!("{name}:{value}"));
+            }
+            cmd.arg("--persist-to").arg(&state);
+            cmd.arg("--env-file").arg(&env_file);
+            cmd
+        } else {
+            let vars: serde_json::Map<String, serde_json::Value> = vars
+                .iter()
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
+                .collect();
+            let mut cmd = Command::new("node");
+            cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("wrangler-no-inspector.cjs"))
+                .arg(&config)
+                .arg(port.to_string())
+                .arg(&state)
+                .arg(serde_json::Value::Object(vars).to_string());
+            cmd
+        };
+        cmd.envs(build_env.iter().copied())
+            .current_dir(worker_dir)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("CI", "true");
+        let mut process = match ManagedProcess::spawn("wrangler dev", cmd, log) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = std::fs::remove_file(&env_file);
+                return Err(e);
+            }
+        };
         eprintln!(
             "waiting for wrangler dev on port {port} (log {})",
             log.display()
@@ -137,6 +195,7 @@ impl WranglerDev {
         Ok(WranglerDev {
             url: format!("http://127.0.0.1:{port}"),
             startup: started.elapsed(),
+            staged,
             env_file,
             _process: process,
         })

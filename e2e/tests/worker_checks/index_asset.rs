@@ -35,9 +35,10 @@ pub fn an_index_served_as_an_asset_searches_the_same(stack: &Stack, c: &Client) 
                 .map(|q| q.question.clone()),
         )
         .collect();
-    // The worker built last (auto mode, as the shared stack's) embeds its index: the demo's is far under
-    // the 1.5 MB threshold.
-    let before = std::fs::read_to_string(root.join("build/index.asset")).expect("index.asset");
+    // The shared stack's worker (auto mode) embeds its index: the demo's is far under the 1.5 MB
+    // threshold.
+    let before =
+        std::fs::read_to_string(stack.staged_worker().join("index.asset")).expect("index.asset");
     assert!(
         before.trim().is_empty(),
         "the shared stack is not embedded: {before:?}"
@@ -73,15 +74,19 @@ pub fn an_index_served_as_an_asset_searches_the_same(stack: &Stack, c: &Client) 
         &[("TWIN_INDEX_MODE", "asset")],
     )
     .expect("wrangler dev with the index as a static asset");
-    // This worker was built with the index as an asset: nothing embedded, the asset described.
-    let described = std::fs::read_to_string(root.join("build/index.asset")).expect("index.asset");
-    let embed = std::fs::metadata(root.join("build/index.embed")).expect("index.embed");
-    assert!(
-        described.starts_with("/index-") && embed.len() == 0,
-        "not an asset build: {described:?}, {} bytes embedded",
-        embed.len()
-    );
+    // This worker was built with the index as an asset: the asset described, and there beside it.
+    let described =
+        std::fs::read_to_string(worker.staged.join("index.asset")).expect("index.asset");
     let path = described.split_whitespace().next().unwrap_or_default();
+    let asset = worker
+        .staged
+        .join("index-assets")
+        .join(path.trim_start_matches('/'));
+    assert!(
+        described.starts_with("/index-") && asset.is_file(),
+        "not an asset build: {described:?}, {} missing",
+        asset.display()
+    );
 
     // Eight first requests at once (clients made first, released together), on a fresh isolate: one
     // load, eight identical answers.
