@@ -3,9 +3,9 @@
 // and cannot be told to leave out. Used to measure what the inspector costs (e2e/benches/scale.rs); the
 // tests run `wrangler dev` itself. Run from worker/ (wrangler is resolved from its node_modules):
 //
-//   node local/wrangler-no-inspector.cjs CONFIG PORT PERSIST_DIR VARS_JSON
+//   node local/wrangler-no-inspector.cjs CONFIG PORT PERSIST_DIR VARS_JSON ENV_FILE
 //
-// VARS_JSON is an object of plain-text vars. Local only, as `wrangler dev --local`. Stops on SIGTERM or
+// VARS_JSON is an object of plain-text vars; ENV_FILE holds the secrets (never on a command line). Local only, as `wrangler dev --local`. Stops on SIGTERM or
 // SIGINT; exits non-zero if the worker cannot start.
 "use strict";
 const path = require("node:path");
@@ -27,9 +27,9 @@ process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
 
 async function main() {
-  const [config, port, persist, varsJson] = process.argv.slice(2);
-  if (!config || !port || !persist || varsJson === undefined) {
-    throw new Error("usage: wrangler-no-inspector.cjs CONFIG PORT PERSIST_DIR VARS_JSON");
+  const [config, port, persist, varsJson, envFile] = process.argv.slice(2);
+  if (!config || !port || !persist || varsJson === undefined || !envFile) {
+    throw new Error("usage: wrangler-no-inspector.cjs CONFIG PORT PERSIST_DIR VARS_JSON ENV_FILE");
   }
   const { unstable_startWorker } = require(path.join(process.cwd(), "node_modules", "wrangler"));
   const bindings = {};
@@ -38,6 +38,7 @@ async function main() {
   }
   worker = await unstable_startWorker({
     config,
+    envFiles: [path.resolve(envFile)],
     bindings,
     dev: {
       remote: false,

@@ -175,6 +175,7 @@ fn measure(root: &Path, blob: &Path, queries: &[String], stand_in: &StandIn, row
     let quiet = WranglerDev::start_without_inspector(
         &root.join("worker"),
         &vars,
+        &[],
         &root.join(format!("build/logs/scale/no-inspector-{}.log", row.posts)),
         &build_env,
     )

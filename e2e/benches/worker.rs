@@ -51,20 +51,15 @@ fn gzip_len(path: &std::path::Path) -> u64 {
     out.stdout.len() as u64
 }
 
-fn main() {
-    let stack = Stack::start().expect("stack");
-    println!(
-        "worker startup (the worker's build, then wrangler dev to a healthy /api/health): {:.1} s",
-        stack.startup.as_secs_f64()
-    );
-    let client = Client::new(&stack.url, "192.0.2.10");
-    let rt = tokio::runtime::Runtime::new().expect("rt");
-    twin_eval::http::install_tls();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("http");
-
+/// Time to first token via the worker vs straight to the same upstream, for the stand-in and for
+/// llama-server: one printed line each, `how` naming the worker's runner.
+fn ttft_rows(
+    stack: &Stack,
+    client: &Client,
+    rt: &tokio::runtime::Runtime,
+    http: &reqwest::Client,
+    how: &str,
+) {
     let persona =
         std::fs::read_to_string(Stack::root().join("content/persona.md")).expect("persona");
     let question = "Tea or coffee?";
@@ -91,15 +86,46 @@ fn main() {
         for _ in 0..ROUNDS {
             let run = client.ask(backend, question);
             via.push(run.first_delta.expect("worker delta").as_secs_f64() * 1e3);
-            direct.push(rt.block_on(direct_ttft(&http, &direct_backend.endpoint(), &body)));
+            direct.push(rt.block_on(direct_ttft(http, &direct_backend.endpoint(), &body)));
         }
         let (v, d) = (median(via), median(direct));
         println!(
-            "time to first token, {label}: via worker {v:.1} ms, direct {d:.1} ms (median of {ROUNDS}); worker adds {:.1} ms, ratio {:.2}",
+            "time to first token{how}, {label}: via worker {v:.1} ms, direct {d:.1} ms (median of {ROUNDS}); worker adds {:.1} ms, ratio {:.2}",
             v - d,
             v / d
         );
     }
+}
+
+/// The median round trip of a GET of `path` on `url` over 40 requests, each from a client address of
+/// its own (the rate limit, 30 a minute per address, must not count here).
+fn median_get(url: &str, path: &str) -> f64 {
+    let mut t = Vec::new();
+    for i in 0..40 {
+        let c = Client::new(url, &format!("192.0.2.{}", 100 + i));
+        let s = Instant::now();
+        let (status, _) = c.get_json(path);
+        assert_eq!(status, 200, "{path}");
+        t.push(s.elapsed().as_secs_f64() * 1e3);
+    }
+    median(t)
+}
+
+fn main() {
+    let stack = Stack::start().expect("stack");
+    println!(
+        "worker startup (the worker's build, then wrangler dev to a healthy /api/health): {:.1} s",
+        stack.startup.as_secs_f64()
+    );
+    let client = Client::new(&stack.url, "192.0.2.10");
+    let rt = tokio::runtime::Runtime::new().expect("rt");
+    twin_eval::http::install_tls();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("http");
+
+    ttft_rows(&stack, &client, &rt, &http, "");
 
     // A probe click, to the first token: asked live (the model answers) on SmolLM2, and replayed from
     // the probe cache. Only an answer that ended by itself is kept, and SmolLM2 with this stack's 48
@@ -155,20 +181,11 @@ fn main() {
         );
     }
 
-    let timed = |path: &str| {
-        let mut t = Vec::new();
-        for i in 0..40 {
-            // A client IP per request: the rate limit (30 a minute per IP) must not count here.
-            let c = Client::new(&stack.url, &format!("192.0.2.{}", 100 + i));
-            let s = Instant::now();
-            let (status, _) = c.get_json(path);
-            assert_eq!(status, 200, "{path}");
-            t.push(s.elapsed().as_secs_f64() * 1e3);
-        }
-        median(t)
-    };
-    let health = timed("/api/health");
-    let search = timed("/api/search?q=how+did+you+stop+salt+air+wrecking+the+weather+station");
+    let health = median_get(&stack.url, "/api/health");
+    let search = median_get(
+        &stack.url,
+        "/api/search?q=how+did+you+stop+salt+air+wrecking+the+weather+station",
+    );
     println!(
         "retrieval inside the worker: /api/search {search:.2} ms vs /api/health {health:.2} ms (median of 40) → retrieval ≈ {:.2} ms",
         search - health
@@ -221,7 +238,7 @@ fn main() {
         );
     }
 
-    let build = Stack::root().join("worker/build");
+    let build = stack.staged_worker().join("build");
     let (js, wasm) = (build.join("index.js"), build.join("index_bg.wasm"));
     let raw = std::fs::metadata(&js).map(|m| m.len()).unwrap_or(0)
         + std::fs::metadata(&wasm).map(|m| m.len()).unwrap_or(0);
@@ -230,6 +247,18 @@ fn main() {
         "bundle (index.js + index_bg.wasm, demo index embedded): {:.2} MB raw, {:.2} MB gzip (budget 1.5 MB)",
         raw as f64 / 1e6,
         gz as f64 / 1e6
+    );
+    let health_with = median_get(&stack.url, "/api/health");
+    drop(stack);
+
+    // The same stack with the worker started without the DevTools inspector `wrangler dev` attaches
+    // (wrangler's dev API, `dev.inspector = false`): what the inspector's relay adds to each answer.
+    let quiet = Stack::start_without_inspector().expect("the stack without the inspector");
+    let client = Client::new(&quiet.url, "192.0.2.11");
+    ttft_rows(&quiet, &client, &rt, &http, " without the inspector");
+    println!(
+        "/api/health round trip (median of 40): {health_with:.2} ms under wrangler dev, {:.2} ms without the inspector",
+        median_get(&quiet.url, "/api/health")
     );
     std::thread::sleep(Duration::from_millis(10));
 }

@@ -138,14 +138,24 @@ impl Stack {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
     }
 
-    /// Starts everything; logs go to `build/logs/e2e`.
     /// The staged worker the shared `wrangler dev` runs (`local::worker_build`): its build's
     /// `index.asset`, `build/`, `index-assets/`.
     pub fn staged_worker(&self) -> &Path {
         &self._wrangler.staged
     }
 
+    /// Starts everything; logs go to `build/logs/e2e`.
     pub fn start() -> Result<Stack, LocalError> {
+        Self::start_with(true)
+    }
+
+    /// [`Stack::start`] with the worker started without the DevTools inspector `wrangler dev`
+    /// attaches (`WranglerDev::start_without_inspector`): for the benches, to measure what it costs.
+    pub fn start_without_inspector() -> Result<Stack, LocalError> {
+        Self::start_with(false)
+    }
+
+    fn start_with(inspector: bool) -> Result<Stack, LocalError> {
         let logs = Self::root().join("build/logs/e2e");
         let assets = Assets::ensure()?;
         let llama = LlamaServer::start(&assets, Service::Haiku, Model::SmolLm2, None, &logs)?;
@@ -237,8 +247,19 @@ impl Stack {
         let backends: Vec<Backend> = backends.into_iter().chain(matrix_backends()).collect();
         let secrets = [("ANTHROPIC_API_KEY", API_KEY.to_string())];
         let log = logs.join("wrangler.log");
-        let WorkerStack { stand_in, worker } =
-            WorkerStack::start(&Self::root(), stand_in, &backends, &[], &secrets, &log)?;
+        let WorkerStack { stand_in, worker } = if inspector {
+            WorkerStack::start(&Self::root(), stand_in, &backends, &[], &secrets, &log)?
+        } else {
+            let log = logs.join("no-inspector.log");
+            WorkerStack::start_without_inspector(
+                &Self::root(),
+                stand_in,
+                &backends,
+                &[],
+                &secrets,
+                &log,
+            )?
+        };
         Ok(Stack {
             url: worker.url.clone(),
             llama,

@@ -63,6 +63,40 @@ impl WorkerStack {
         log: &Path,
         ready_status: u16,
     ) -> Result<WorkerStack, LocalError> {
+        Self::start_as(
+            root,
+            stand_in,
+            backends,
+            vars,
+            secrets,
+            log,
+            Some(ready_status),
+        )
+    }
+
+    /// [`WorkerStack::start`] without the DevTools inspector `wrangler dev` attaches
+    /// ([`WranglerDev::start_without_inspector`]): for measuring what it costs.
+    pub fn start_without_inspector(
+        root: &Path,
+        stand_in: StandIn,
+        backends: &[Backend],
+        vars: &[(&str, String)],
+        secrets: &[(&str, String)],
+        log: &Path,
+    ) -> Result<WorkerStack, LocalError> {
+        Self::start_as(root, stand_in, backends, vars, secrets, log, None)
+    }
+
+    /// Starts the worker under `wrangler dev`, ready at `ready_status`, or (`None`) without the inspector.
+    fn start_as(
+        root: &Path,
+        stand_in: StandIn,
+        backends: &[Backend],
+        vars: &[(&str, String)],
+        secrets: &[(&str, String)],
+        log: &Path,
+        ready_status: Option<u16>,
+    ) -> Result<WorkerStack, LocalError> {
         let backends: Vec<Backend> = backends
             .iter()
             .map(|b| Backend {
@@ -76,8 +110,11 @@ impl WorkerStack {
         if !secrets.iter().any(|(name, _)| *name == HISTORY_KEY) {
             secrets.push((HISTORY_KEY, random_key()?));
         }
-        let worker =
-            WranglerDev::start_until(&root.join("worker"), &all, &secrets, log, ready_status)?;
+        let dir = root.join("worker");
+        let worker = match ready_status {
+            Some(status) => WranglerDev::start_until(&dir, &all, &secrets, log, status)?,
+            None => WranglerDev::start_without_inspector(&dir, &all, &secrets, log, &[])?,
+        };
         Ok(WorkerStack { stand_in, worker })
     }
 }

@@ -17,8 +17,9 @@ const READY: Duration = Duration::from_secs(600);
 enum Launch<'a> {
     /// `wrangler dev`, with these secrets in an env file.
     WranglerDev { secrets: &'a [(&'a str, String)] },
-    /// wrangler's dev API without the DevTools inspector (`local/wrangler-no-inspector.cjs`).
-    NoInspector,
+    /// wrangler's dev API without the DevTools inspector (`local/wrangler-no-inspector.cjs`), with
+    /// these secrets in an env file.
+    NoInspector { secrets: &'a [(&'a str, String)] },
 }
 
 /// A running `wrangler dev`; stopped (with workerd) on drop.
@@ -104,14 +105,22 @@ impl WranglerDev {
     /// attaches (it cannot be turned off on the command line): the worker built and staged the same
     /// way, started by wrangler's own dev API (`unstable_startWorker`, the engine of `wrangler dev`)
     /// with `dev.inspector = false`, by `local/wrangler-no-inspector.cjs`. For measuring what the
-    /// inspector costs (the scale bench); no secrets.
+    /// inspector costs (the scale and worker benches).
     pub fn start_without_inspector(
         worker_dir: &Path,
         vars: &[(&str, String)],
+        secrets: &[(&str, String)],
         log: &Path,
         build_env: &[(&str, &str)],
     ) -> Result<WranglerDev, LocalError> {
-        Self::spawn(worker_dir, vars, log, 200, build_env, Launch::NoInspector)
+        Self::spawn(
+            worker_dir,
+            vars,
+            log,
+            200,
+            build_env,
+            Launch::NoInspector { secrets },
+        )
     }
 
     fn spawn(
@@ -136,8 +145,11 @@ impl WranglerDev {
         let state = log.with_extension("state");
         let _ = std::fs::remove_dir_all(&state);
         let env_file = log.with_extension("secrets.env");
-        let mut cmd = if let Launch::WranglerDev { secrets } = launch {
-            write_secrets(&env_file, secrets)?;
+        let secrets = match launch {
+            Launch::WranglerDev { secrets } | Launch::NoInspector { secrets } => secrets,
+        };
+        write_secrets(&env_file, secrets)?;
+        let mut cmd = if let Launch::WranglerDev { .. } = launch {
             let mut cmd = Command::new("npx");
             cmd.args(["wrangler", "dev", "--config"])
                 .arg(&config)
@@ -166,7 +178,8 @@ impl WranglerDev {
                 .arg(&config)
                 .arg(port.to_string())
                 .arg(&state)
-                .arg(serde_json::Value::Object(vars).to_string());
+                .arg(serde_json::Value::Object(vars).to_string())
+                .arg(&env_file);
             cmd
         };
         cmd.envs(build_env.iter().copied())
