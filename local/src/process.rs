@@ -128,8 +128,8 @@ impl ManagedProcess {
     /// SIGTERM to the whole process group, then SIGKILL to what is left of it after a grace period;
     /// always reaps the child. The group, not only the child, decides when it is over: `npx` exits at
     /// once on SIGTERM while the `wrangler` it started is still shutting down, and a stop that waited
-    /// for the child alone left that `wrangler` (and its `workerd`) running. A group already gone is not
-    /// signalled (its number may belong to another process by then).
+    /// for the child alone left that `wrangler` (and its `workerd`) running. A group with no live member
+    /// left is not signalled.
     pub fn stop(&mut self) {
         let Ok(pgid) = i32::try_from(self.child.id()) else {
             let _ = self.child.kill();
@@ -203,20 +203,24 @@ impl Drop for ManagedProcess {
 mod tests {
     use super::*;
 
-    /// Starts `script` under `sh -c` and waits until its group has a member besides `sh`.
+    /// Starts `script` under `sh -c` and waits until a `sleep` runs in its group: the script has set
+    /// its trap by then (each script below starts `sleep` after its `trap`).
     fn group_of(script: &str, log: &Path) -> (ManagedProcess, i32) {
         let mut cmd = Command::new("sh");
         cmd.args(["-c", script]);
         let process = ManagedProcess::spawn("group", cmd, log).expect("spawn");
         let pgid = i32::try_from(process.pid()).expect("pid");
+        let sleeping = || {
+            live_group_members(pgid).iter().any(|pid| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.trim() == "sleep")
+            })
+        };
         let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(5) && live_group_members(pgid).len() < 2 {
+        while started.elapsed() < Duration::from_secs(5) && !sleeping() {
             std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(
-            live_group_members(pgid).len() >= 2,
-            "the grandchild never started"
-        );
+        assert!(sleeping(), "the script never reached its sleep");
         (process, pgid)
     }
 
@@ -226,19 +230,22 @@ mod tests {
     #[test]
     fn stop_ends_the_whole_group_when_the_child_exits_first() {
         let log = std::env::temp_dir().join(format!("twin-stop-{}.log", std::process::id()));
+        // (what, script, the least and the most stop() may take)
         let cases = [
             (
                 "ignores SIGTERM",
                 "(trap '' TERM; exec sleep 60) & wait",
                 STOP_GRACE,
+                STOP_GRACE + KILLED_GRACE + Duration::from_secs(1),
             ),
             (
-                "shuts down in a second",
+                "shuts down in a second, no SIGKILL needed",
                 "(trap 'sleep 1; exit 0' TERM; sleep 60 & wait) & wait",
                 Duration::from_millis(900),
+                STOP_GRACE,
             ),
         ];
-        for (what, script, at_least) in cases {
+        for (what, script, at_least, at_most) in cases {
             let (mut process, pgid) = group_of(script, &log);
             let t = Instant::now();
             process.stop();
@@ -248,7 +255,10 @@ mod tests {
                 "{what}: {:?} outlived stop()",
                 live_group_members(pgid)
             );
-            assert!(took >= at_least, "{what}: stop() returned after {took:?}");
+            assert!(
+                took >= at_least && took < at_most,
+                "{what}: stop() returned after {took:?}"
+            );
         }
         let _ = std::fs::remove_file(&log);
     }

@@ -41,7 +41,12 @@ pub fn stage(
     let source = worker_dir.join("wrangler.toml");
     let text = fs::read_to_string(&source)?;
     let (staged, command) = staged_config(&text, &source, worker_dir)?;
-    let _lock = BuildLock::acquire(&root.join("build").join("worker-build.lock"))?;
+    let _lock = BuildLock::acquire(&root.join("build").join("worker-build.lock"), BUILD)?;
+    // The build writes it again: one left from an earlier build must not pass for this one's.
+    match fs::remove_file(root.join("build").join(INDEX_ASSET)) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e.into()),
+        _ => {}
+    }
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(&command)
@@ -140,13 +145,14 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), LocalError> {
 }
 
 /// An exclusive `flock(2)` on a file, held until dropped (closing the file releases it): builds from
-/// several processes (tests run in parallel) take turns.
+/// several processes (tests run in parallel) take turns, each waiting at most as long as a build may
+/// take.
 struct BuildLock {
     _file: File,
 }
 
 impl BuildLock {
-    fn acquire(path: &Path) -> Result<BuildLock, LocalError> {
+    fn acquire(path: &Path, timeout: Duration) -> Result<BuildLock, LocalError> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
@@ -155,15 +161,32 @@ impl BuildLock {
             .truncate(false)
             .write(true)
             .open(path)?;
+        let started = std::time::Instant::now();
+        let mut said = false;
         loop {
             // SAFETY: flock(2) on a descriptor this function owns for the lock's whole life.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } == 0 {
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
                 return Ok(BuildLock { _file: file });
             }
             let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
+            if e.kind() != io::ErrorKind::WouldBlock && e.kind() != io::ErrorKind::Interrupted {
                 return Err(e.into());
             }
+            if started.elapsed() > timeout {
+                return Err(LocalError::Setup {
+                    script: "the worker's build".into(),
+                    detail: format!(
+                        "another build held {} for over {} s",
+                        path.display(),
+                        timeout.as_secs()
+                    ),
+                });
+            }
+            if !said {
+                eprintln!("waiting for another build of the worker to finish");
+                said = true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
     }
 }

@@ -238,6 +238,9 @@ fn write_secrets(path: &Path, secrets: &[(&str, String)]) -> Result<(), LocalErr
         .create_new(true)
         .mode(0o600)
         .open(path)?;
-    file.write_all(text.as_bytes())?;
+    if let Err(e) = file.write_all(text.as_bytes()) {
+        let _ = std::fs::remove_file(path);
+        return Err(e.into());
+    }
     Ok(())
 }
